@@ -1,0 +1,58 @@
+# 政策通 — make help lists every target.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+MODEL := models/policy-qa.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
+
+.DEFAULT_GOAL := help
+.PHONY: help install lock train validate run actions shell test test-unit test-stories test-nlu test-e2e clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed ## Create the virtual environment from the lock file
+
+$(VENV)/.installed: requirements/lock.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip==24.2
+	# Rasa 3.6 declares Python <3.11 but runs on 3.11: dependencies from the full lock, then Rasa itself.
+	$(VENV)/bin/pip install --quiet --no-deps -r requirements/lock.txt
+	$(VENV)/bin/pip install --quiet --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	touch $@
+
+lock: ## Re-resolve requirements/rasa-deps.in into requirements/lock.txt
+	rm -rf /tmp/policy-lock-venv && python3 -m venv /tmp/policy-lock-venv
+	/tmp/policy-lock-venv/bin/pip install --quiet pip==24.2 && /tmp/policy-lock-venv/bin/pip install --quiet -r requirements/rasa-deps.in
+	(echo "# Full lock of the virtual environment (pip freeze), installed with --no-deps. Regenerate: make lock"; \
+	 /tmp/policy-lock-venv/bin/pip freeze) > requirements/lock.txt
+
+train: $(MODEL) ## Train the model (only when data, domain or config changed)
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name policy-qa --out models
+
+validate: $(VENV)/.installed ## Check domain, data and stories for consistency
+	$(RASA) data validate --fail-on-warnings
+
+run: $(MODEL) ## Run the action server and the Rasa server (REST + token-protected HTTP API) on localhost:5005
+	$(PY) -m bot.run
+
+actions: $(VENV)/.installed ## Run only the action server on localhost:5055
+	$(RASA) run actions --actions actions
+
+shell: $(MODEL) ## Chat with the assistant in the terminal
+	$(PY) -m bot.run --shell
+
+test: $(MODEL) ## Run the whole test suite (unit, data, stories, held-out NLU, end-to-end)
+	$(PY) -m pytest
+
+test-unit: $(VENV)/.installed ## Run the fast tests only (no trained model needed)
+	$(PY) -m pytest -m "not model"
+
+clean: ## Remove trained models and local databases
+	rm -rf models var results

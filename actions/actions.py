@@ -1,0 +1,168 @@
+"""Rasa custom actions: thin adapters between trackers and the policy core."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import (
+    ActionExecuted,
+    ConversationPaused,
+    EventType,
+    SessionStarted,
+    SlotSet,
+)
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.handoff import HandoffReason
+
+from .policy_core.privacy import find_contact
+from .policy_core.replies import ASK_ARRIVAL_MONTH, Reply, is_policy_topic, reply_to
+from .service import handoff_queue, policy_service
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_INTENT = "nlu_fallback"
+SLOTS_FROM_ENTITIES = ("person_category", "month", "region")
+
+
+def _latest_entities(tracker: Tracker, name: str) -> list[str]:
+    return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
+
+
+def _regions(tracker: Tracker) -> list[str]:
+    # Every place named in this message counts ("在湛江看病，深圳参保"), then the one remembered.
+    return [*_latest_entities(tracker, "region"), tracker.get_slot("region")]
+
+
+def _say(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
+    """Send a Reply and return the slot events that remember what the resident told us."""
+    if reply.ask == ASK_ARRIVAL_MONTH and reply.bad_month:
+        dispatcher.utter_message(response="utter_bad_month")
+    elif reply.ask:
+        dispatcher.utter_message(response=f"utter_ask_{reply.ask}")
+    if reply.text:
+        dispatcher.utter_message(text=reply.text)
+    if reply.offer_handoff:
+        dispatcher.utter_message(response="utter_handoff_offer")
+    events: list[EventType] = [SlotSet("last_topic", reply.topic)]
+    if reply.person_category:
+        events.append(SlotSet("person_category", reply.person_category))
+    if reply.arrival_month:
+        events.append(SlotSet("arrival_month", reply.arrival_month))
+    elif reply.bad_month:
+        events.append(SlotSet("arrival_month", None))
+    return events
+
+
+def _answer(tracker: Tracker, dispatcher: CollectingDispatcher, topic: str) -> list[EventType]:
+    reply = reply_to(
+        policy_service(),
+        topic,
+        category_text=tracker.get_slot("person_category"),
+        month_text=tracker.get_slot("arrival_month"),
+        regions=_regions(tracker),
+    )
+    events = _say(dispatcher, reply)
+    if reply.handoff_reason:
+        events += hand_off(tracker, dispatcher, HandoffReason(reply.handoff_reason))
+    return events
+
+
+def hand_off(tracker: Tracker, dispatcher: CollectingDispatcher, reason: HandoffReason) -> list[EventType]:
+    """Queue the conversation for a human and pause the bot in it."""
+    user_texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    channel = tracker.get_latest_input_channel() or "unknown"
+    try:
+        ticket = handoff_queue().open_ticket(
+            tracker.sender_id,
+            channel,
+            reason,
+            contact=find_contact(user_texts),
+            summary="\n".join(user_texts[-5:]),
+        )
+        logger.info("hand-off ticket %s opened for %s (%s)", ticket.id, tracker.sender_id, reason.value)
+        queued = "已为您转接人工客服，"
+    except Exception:  # the resident must still get an answer when the queue database is down
+        logger.exception("could not open a hand-off ticket for %s", tracker.sender_id)
+        queued = "正在为您转接人工客服，"
+    dispatcher.utter_message(
+        text=(
+            f"{queued}原因：{reason.label}。工作人员接手后会在这里回复您，请稍候；"
+            "在此期间我不会再自动回答。如需尽快办理，也可以拨打12345政务服务便民热线。"
+        )
+    )
+    return [SlotSet("handoff_active", True), ConversationPaused()]
+
+
+class ActionAnswerPolicy(Action):
+    """Answers a policy question; `inform` continues the topic asked before ("那退休的呢")."""
+
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        intent = tracker.get_intent_of_latest_message()
+        topic = intent if is_policy_topic(policy_service(), intent) else tracker.get_slot("last_topic")
+        if not is_policy_topic(policy_service(), topic):
+            dispatcher.utter_message(response="utter_ask_topic")
+            return []
+        return _answer(tracker, dispatcher, topic)
+
+
+def _previous_user_intent(tracker: Tracker) -> Optional[str]:
+    user_events = [e for e in tracker.events if e.get("event") == "user"]
+    if len(user_events) < 2:
+        return None
+    return (user_events[-2].get("parse_data") or {}).get("intent", {}).get("name")
+
+
+class ActionPolicyFallback(Action):
+    """Not understood: continue a pending topic if the message fills it, else offer the closest
+    knowledge-base questions as buttons; a second miss in a row goes to a human."""
+
+    def name(self) -> str:
+        return "action_policy_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        last_topic = tracker.get_slot("last_topic")
+        fills_topic = any(_latest_entities(tracker, name) for name in SLOTS_FROM_ENTITIES)
+        if fills_topic and is_policy_topic(policy_service(), last_topic):
+            return _answer(tracker, dispatcher, last_topic)
+        if _previous_user_intent(tracker) == FALLBACK_INTENT:
+            return hand_off(tracker, dispatcher, HandoffReason.NOT_UNDERSTOOD)
+        hits = policy_service().search(tracker.latest_message.get("text") or "")
+        buttons = [{"title": hit.fact.title, "payload": f"/{hit.fact.topic}"} for hit in hits]
+        buttons.append({"title": "转人工", "payload": "/request_human"})
+        if hits:
+            text = "抱歉，我不太确定您的意思。您是不是想问："
+        else:
+            text = "抱歉，我没有理解您的问题。请换个说法再问一次，或者选择下面的选项："
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        intent = tracker.get_intent_of_latest_message()
+        reason = HandoffReason.DISSATISFIED if intent == "complain" else HandoffReason.ASKED_FOR_HUMAN
+        return hand_off(tracker, dispatcher, reason)
+
+
+class ActionSessionStart(Action):
+    """Starts a new session, keeping slots; a conversation held by a human stays paused."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        events: list[EventType] = [SessionStarted()]
+        events += [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
+                   if value is not None and name != "requested_slot"]
+        events.append(ActionExecuted("action_listen"))
+        if tracker.get_slot("handoff_active"):
+            events.append(ConversationPaused())
+        return events

@@ -1,0 +1,265 @@
+"""The policy knowledge base: YAML files under knowledge/, validated when loaded."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from .categories import PersonCategory
+
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+ALL_CATEGORIES = "all"
+VERDICTS = ("reimbursable", "settled_on_site", "original_required", "not_until_corrected")
+HANDOFF_REASONS = ("needs_personal_records",)
+# Topics whose answers are computed need a rule of the matching kind.
+REQUIRED_RULE_KIND = {
+    "account_arrival": "arrival",
+    "account_eligibility": "eligibility",
+    "reimburse_photocopy": "reimbursement",
+    "reimburse_settled_receipt": "reimbursement",
+    "sanfutie": "reimbursement",
+    "village_clinic": "reimbursement",
+}
+_RULE_CLASSES = {"arrival": "ArrivalRule", "eligibility": "EligibilityRule", "reimbursement": "ReimbursementRule"}
+# Folded YAML joins lines with spaces; Chinese text must not get them.
+_CJK_SPACE = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
+_DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+class KnowledgeBaseError(ValueError):
+    """Bad knowledge data; the message names the file and the entry."""
+
+    def __init__(self, file: str, entry: str, problem: str) -> None:
+        super().__init__(f"{file}: entry {entry!r}: {problem}")
+        self.file, self.entry, self.problem = file, entry, problem
+
+
+@dataclass(frozen=True)
+class PolicyBasis:
+    title: str
+    number: Optional[str] = None
+    article: Optional[str] = None
+
+    def cite(self) -> str:
+        # News reports are cited as they are; documents get book-title marks.
+        document = self.title if "报道" in self.title else f"《{self.title}》"
+        return document + (self.article or "") + (f"（{self.number}）" if self.number else "")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    date: str
+    file: Optional[str] = None
+
+    def describe(self) -> str:
+        where = f"，资料文件 {self.file}" if self.file else ""
+        return f"{self.title}（{self.date}{where}）"
+
+
+@dataclass(frozen=True)
+class ArrivalRule:
+    months_after: int
+    day_of_month: int
+    counted_from: str
+
+
+@dataclass(frozen=True)
+class EligibilityRule:
+    has_account: bool
+
+
+@dataclass(frozen=True)
+class ReimbursementRule:
+    verdict: str
+    reason: str
+    next_steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PolicyFact:
+    id: str
+    topic: str
+    region: str
+    applies_to: tuple[str, ...]
+    title: str
+    answer: str
+    basis: tuple[PolicyBasis, ...]
+    source: Source
+    file: str
+    district: Optional[str] = None
+    questions: tuple[str, ...] = ()
+    later_change: Optional[str] = None
+    rule: ArrivalRule | EligibilityRule | ReimbursementRule | None = None
+    offer_handoff: bool = False
+    handoff: Optional[str] = None
+
+    def applies_to_category(self, category: Optional[PersonCategory]) -> bool:
+        if ALL_CATEGORIES in self.applies_to:
+            return True
+        return category is not None and category.value in self.applies_to
+
+
+@dataclass
+class KnowledgeBase:
+    facts: list[PolicyFact] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    @property
+    def topics(self) -> set[str]:
+        return {fact.topic for fact in self.facts}
+
+    def by_topic(self, topic: str) -> list[PolicyFact]:
+        return [fact for fact in self.facts if fact.topic == topic]
+
+    def get(self, fact_id: str) -> PolicyFact:
+        for fact in self.facts:
+            if fact.id == fact_id:
+                return fact
+        raise KeyError(fact_id)
+
+
+def _require(data: dict, key: str, kind: type | tuple, file: str, entry: str) -> Any:
+    if key not in data or data[key] is None:
+        raise KnowledgeBaseError(file, entry, f"missing required field '{key}'")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise KnowledgeBaseError(file, entry, f"field '{key}' must be {getattr(kind, '__name__', kind)}")
+    if isinstance(value, str) and not value.strip():
+        raise KnowledgeBaseError(file, entry, f"field '{key}' is empty")
+    return value
+
+
+def _parse_rule(raw: Any, file: str, entry: str):
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(file, entry, "field 'rule' must be a mapping")
+    kind = raw.get("kind")
+    if kind == "arrival":
+        months_after = _require(raw, "months_after", int, file, entry)
+        day = _require(raw, "day_of_month", int, file, entry)
+        if not 0 <= months_after <= 12 or not 1 <= day <= 28:
+            raise KnowledgeBaseError(file, entry, "arrival rule needs 0<=months_after<=12 and 1<=day_of_month<=28")
+        return ArrivalRule(months_after, day, _require(raw, "counted_from", str, file, entry))
+    if kind == "eligibility":
+        return EligibilityRule(_require(raw, "has_account", bool, file, entry))
+    if kind == "reimbursement":
+        verdict = _require(raw, "verdict", str, file, entry)
+        if verdict not in VERDICTS:
+            raise KnowledgeBaseError(file, entry, f"unknown verdict {verdict!r}; expected one of {VERDICTS}")
+        steps = _require(raw, "next_steps", list, file, entry)
+        if not steps or not all(isinstance(step, str) and step.strip() for step in steps):
+            raise KnowledgeBaseError(file, entry, "next_steps must be a non-empty list of texts")
+        return ReimbursementRule(verdict, _require(raw, "reason", str, file, entry), tuple(steps))
+    raise KnowledgeBaseError(file, entry, f"unknown rule kind {kind!r}")
+
+
+def _parse_sources(data: Any, file: str) -> dict[str, Source]:
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        raise KnowledgeBaseError(file, "-", "a sources file needs a 'sources' list")
+    sources: dict[str, Source] = {}
+    for index, raw in enumerate(data["sources"]):
+        entry = raw.get("id", f"#{index}") if isinstance(raw, dict) else f"#{index}"
+        if not isinstance(raw, dict):
+            raise KnowledgeBaseError(file, entry, "each source must be a mapping")
+        source_id = _require(raw, "id", str, file, entry)
+        date = str(_require(raw, "date", (str, int), file, entry))
+        if not _DATE_RE.fullmatch(date):
+            raise KnowledgeBaseError(file, entry, f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        if source_id in sources:
+            raise KnowledgeBaseError(file, entry, "duplicate source id")
+        sources[source_id] = Source(source_id, _require(raw, "title", str, file, entry), date, raw.get("file"))
+    return sources
+
+
+def _parse_fact(raw: Any, index: int, file: str, sources: dict[str, Source]) -> PolicyFact:
+    entry = raw.get("id", f"#{index}") if isinstance(raw, dict) else f"#{index}"
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(file, entry, "each fact must be a mapping")
+    fact_id = _require(raw, "id", str, file, entry)
+    applies_to = _require(raw, "applies_to", list, file, entry)
+    known = {c.value for c in PersonCategory} | {ALL_CATEGORIES}
+    for category in applies_to:
+        if category not in known:
+            raise KnowledgeBaseError(file, entry, f"unknown person category {category!r}")
+    basis_raw = _require(raw, "basis", list, file, entry)
+    if not basis_raw:
+        raise KnowledgeBaseError(file, entry, "every fact needs at least one policy basis")
+    basis = []
+    for item in basis_raw:
+        if not isinstance(item, dict):
+            raise KnowledgeBaseError(file, entry, "each basis must be a mapping with a title")
+        basis.append(PolicyBasis(_require(item, "title", str, file, entry), item.get("number"), item.get("article")))
+    source_id = _require(raw, "source", str, file, entry)
+    if source_id not in sources:
+        raise KnowledgeBaseError(file, entry, f"source {source_id!r} is not listed in sources.yml")
+    handoff = raw.get("handoff")
+    if handoff is not None and handoff not in HANDOFF_REASONS:
+        raise KnowledgeBaseError(file, entry, f"unknown handoff reason {handoff!r}")
+    questions = raw.get("questions") or []
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        raise KnowledgeBaseError(file, entry, "questions must be a list of texts")
+    topic = _require(raw, "topic", str, file, entry)
+    rule = _parse_rule(raw.get("rule"), file, entry)
+    required_kind = REQUIRED_RULE_KIND.get(topic)
+    if required_kind and type(rule).__name__ != _RULE_CLASSES[required_kind]:
+        raise KnowledgeBaseError(file, entry, f"topic {topic!r} needs a rule of kind {required_kind!r}")
+    return PolicyFact(
+        id=fact_id,
+        topic=topic,
+        region=_require(raw, "region", str, file, entry),
+        district=raw.get("district"),
+        applies_to=tuple(applies_to),
+        title=_require(raw, "title", str, file, entry),
+        answer=_clean_text(_require(raw, "answer", str, file, entry)),
+        basis=tuple(basis),
+        source=sources[source_id],
+        file=file,
+        questions=tuple(questions),
+        later_change=_clean_text(raw["later_change"]) if raw.get("later_change") else None,
+        rule=rule,
+        offer_handoff=bool(raw.get("offer_handoff", False)),
+        handoff=handoff,
+    )
+
+
+def _clean_text(text: str) -> str:
+    return _CJK_SPACE.sub("", " ".join(str(text).split()))
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise KnowledgeBaseError(path.name, "-", f"not valid YAML: {error}") from error
+
+
+def load_knowledge_base(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
+    """Load sources.yml and every other *.yml in `directory`; raise KnowledgeBaseError on bad data."""
+    directory = Path(directory)
+    sources_path = directory / "sources.yml"
+    if not sources_path.exists():
+        raise KnowledgeBaseError("sources.yml", "-", f"not found in {directory}")
+    sources = _parse_sources(_read_yaml(sources_path), sources_path.name)
+    facts: list[PolicyFact] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yml")):
+        if path.name == "sources.yml":
+            continue
+        data = _read_yaml(path)
+        if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
+            raise KnowledgeBaseError(path.name, "-", "a knowledge file needs a 'facts' list")
+        for index, raw in enumerate(data["facts"]):
+            fact = _parse_fact(raw, index, path.name, sources)
+            if fact.id in seen:
+                raise KnowledgeBaseError(path.name, fact.id, f"duplicate id (also in {seen[fact.id]})")
+            seen[fact.id] = path.name
+            facts.append(fact)
+    if not facts:
+        raise KnowledgeBaseError(directory.name, "-", "no facts found")
+    return KnowledgeBase(facts, sources)

@@ -1,0 +1,95 @@
+"""Chinese text for typed answers. Every policy answer ends with its basis, source date and known changes."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable, Optional
+
+from .answers import ArrivalAnswer, EligibilityAnswer, FactAnswer, NotCovered, ReimbursementVerdict
+from .knowledge_base import PolicyFact
+
+HOTLINE_HINT = "如需确认，请拨打12345政务服务便民热线，或咨询参保地医保/社保经办机构。"
+_MONTHS_AFTER_WORDS = {0: "当月", 1: "下月", 2: "下下月"}
+VERDICT_LABELS = {
+    "reimbursable": "可以报销",
+    "settled_on_site": "可以使用医保，当场结算",
+    "original_required": "须凭原始凭证（原件）报销",
+    "not_until_corrected": "暂不能报销，需先更正结算",
+}
+
+
+def format_date(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _where(fact: PolicyFact) -> str:
+    if fact.region == "全国":
+        return "全国"
+    return fact.region + (f"{fact.district}区" if fact.district else "市")
+
+
+def basis_footer(facts: Iterable[PolicyFact]) -> str:
+    """Policy basis, source and known later changes of the facts an answer rests on."""
+    facts = list(facts)
+    citations: list[str] = []
+    sources: list[str] = []
+    changes: list[str] = []
+    for fact in facts:
+        for basis in fact.basis:
+            if basis.cite() not in citations:
+                citations.append(basis.cite())
+        if fact.source.describe() not in sources:
+            sources.append(fact.source.describe())
+        if fact.later_change and fact.later_change not in changes:
+            changes.append(fact.later_change)
+    lines = [f"📄 政策依据：{'；'.join(citations)}", f"🗂 资料来源：{'；'.join(sources)}"]
+    if changes:
+        lines.append("⚠️ 可能已有变化：" + " ".join(changes) + " " + HOTLINE_HINT)
+    return "\n".join(lines)
+
+
+def render_fact_answer(answer: FactAnswer) -> str:
+    if len(answer.facts) == 1:
+        fact = answer.facts[0]
+        body = f"【{_where(fact)}】{fact.answer}"
+    else:
+        body = "\n".join(f"【{_where(fact)}·{fact.title}】{fact.answer}" for fact in answer.facts)
+    return f"{body}\n{basis_footer(answer.facts)}"
+
+
+def render_arrival(answer: ArrivalAnswer) -> str:
+    fact = answer.fact
+    rule = fact.rule
+    month = answer.contribution_month
+    when = _MONTHS_AFTER_WORDS.get(rule.months_after, f"{rule.months_after}个月后")
+    body = (
+        f"【{_where(fact)}】{answer.category.label}{month.year}年{month.month}月的个人账户资金，"
+        f"应在{format_date(answer.arrival_date)}（含）前到账。"
+        f"（规则：按{rule.counted_from}计算，{when}初{rule.day_of_month}日（含）前到账。）"
+    )
+    return f"{body}\n{basis_footer([fact])}"
+
+
+def render_eligibility(answer: EligibilityAnswer) -> str:
+    return f"【{_where(answer.fact)}】{answer.fact.answer}\n{basis_footer([answer.fact])}"
+
+
+def render_verdict(verdict: ReimbursementVerdict) -> str:
+    steps = "\n".join(f"{index}. {step}" for index, step in enumerate(verdict.next_steps, 1))
+    fact = verdict.fact
+    return (
+        f"【{_where(fact)}】结论：{VERDICT_LABELS[verdict.verdict]}。\n"
+        f"原因：{verdict.reason}\n{fact.answer}\n建议您：\n{steps}\n{basis_footer([fact])}"
+    )
+
+
+def render_not_covered(result: NotCovered, topic_title: Optional[str] = None) -> str:
+    if result.asked_region and result.covered_regions:
+        covered = "、".join(result.covered_regions)
+        return (
+            f"抱歉，关于这个问题我只掌握{covered}的规定，没有{result.asked_region}的资料，不能替您猜。"
+            f"请咨询{result.asked_region}当地的医保/社保经办机构，或拨打12345；也可以回复“转人工”。"
+        )
+    return (
+        "抱歉，这个问题我的资料里没有可靠的答案，不能替您猜。"
+        "请拨打12345，或回复“转人工”由工作人员为您解答。"
+    )

@@ -1,0 +1,20 @@
+"""The one PolicyService and HandoffQueue the action server uses, created on first use."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from bot.handoff import HandoffQueue
+
+from .policy_core import PolicyService, load_knowledge_base
+from .policy_core.knowledge_base import DEFAULT_KNOWLEDGE_DIR
+
+
+@lru_cache(maxsize=1)
+def policy_service() -> PolicyService:
+    return PolicyService(load_knowledge_base(os.environ.get("POLICY_KNOWLEDGE_DIR", DEFAULT_KNOWLEDGE_DIR)))
+
+
+@lru_cache(maxsize=1)
+def handoff_queue() -> HandoffQueue:
+    return HandoffQueue()

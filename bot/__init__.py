@@ -1,0 +1,1 @@
+"""Channels, hand-off queue and storage: everything between the policy assistant and the outside world."""
