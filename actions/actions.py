@@ -30,6 +30,10 @@ def _latest_entities(tracker: Tracker, name: str) -> list[str]:
     return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
 
 
+def _latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
 def _regions(tracker: Tracker) -> list[str]:
     # Every place named in this message counts ("在湛江看病，深圳参保"), then the one remembered.
     return [*_latest_entities(tracker, "region"), tracker.get_slot("region")]
@@ -45,7 +49,7 @@ def _say(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
         dispatcher.utter_message(text=reply.text)
     if reply.offer_handoff:
         dispatcher.utter_message(response="utter_handoff_offer")
-    events: list[EventType] = [SlotSet("last_topic", reply.topic)]
+    events: list[EventType] = [SlotSet("last_topic", reply.topic), SlotSet("handoff_offered", reply.offer_handoff)]
     if reply.person_category:
         events.append(SlotSet("person_category", reply.person_category))
     if reply.arrival_month:
@@ -92,7 +96,7 @@ def hand_off(tracker: Tracker, dispatcher: CollectingDispatcher, reason: Handoff
             "在此期间我不会再自动回答。如需尽快办理，也可以拨打12345政务服务便民热线。"
         )
     )
-    return [SlotSet("handoff_active", True), ConversationPaused()]
+    return [SlotSet("handoff_active", True), SlotSet("handoff_offered", False), ConversationPaused()]
 
 
 class ActionAnswerPolicy(Action):
@@ -102,7 +106,7 @@ class ActionAnswerPolicy(Action):
         return "action_answer_policy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        intent = tracker.get_intent_of_latest_message()
+        intent = _latest_intent(tracker)
         topic = intent if is_policy_topic(policy_service(), intent) else tracker.get_slot("last_topic")
         if not is_policy_topic(policy_service(), topic):
             dispatcher.utter_message(response="utter_ask_topic")
@@ -147,7 +151,7 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        intent = tracker.get_intent_of_latest_message()
+        intent = _latest_intent(tracker)
         reason = HandoffReason.DISSATISFIED if intent == "complain" else HandoffReason.ASKED_FOR_HUMAN
         return hand_off(tracker, dispatcher, reason)
 

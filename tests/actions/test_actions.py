@@ -1,0 +1,163 @@
+"""Actions run against rasa_sdk trackers and dispatchers, no server."""
+import asyncio
+from datetime import date
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import service
+from actions.actions import ActionAnswerPolicy, ActionHandoff, ActionPolicyFallback, ActionSessionStart
+from actions.policy_core import PolicyService, load_knowledge_base
+from bot.handoff import HandoffQueue, TicketStatus
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    fixed = PolicyService(load_knowledge_base(), today=lambda: date(2026, 11, 22))
+    monkeypatch.setattr(service, "policy_service", lambda: fixed)
+    import actions.actions as module
+
+    monkeypatch.setattr(module, "policy_service", lambda: fixed)
+
+
+def user_event(text, intent, entities=()):
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.9},
+                                                          "entities": list(entities)}}
+
+
+def make_tracker(text, intent, slots=None, entities=(), history=(), channel="rest", sender="resident-1"):
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities)}
+    events = [*history, {**user_event(text, intent, entities), "input_channel": channel}]
+    return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def texts(messages):
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def slot_events(events):
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_arrival_with_slots_answers_with_date():
+    tracker = make_tracker("我在职，1月份的钱什么时候到", "account_arrival",
+                           slots={"person_category": "in_service", "arrival_month": "1月份"})
+    messages, events = run(ActionAnswerPolicy(), tracker)
+    assert "2026年3月5日" in texts(messages)
+    assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False,
+                                   "person_category": "in_service", "arrival_month": "2026-01"}
+
+
+def test_arrival_without_category_asks_with_buttons():
+    messages, events = run(ActionAnswerPolicy(), make_tracker("钱什么时候到账", "account_arrival"))
+    assert messages[0]["response"] == "utter_ask_person_category"
+    assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False}
+
+
+def test_inform_continues_last_topic():
+    tracker = make_tracker("那退休的呢", "inform",
+                           slots={"person_category": "retired", "arrival_month": "2026-01", "last_topic": "account_arrival"},
+                           entities=[{"entity": "person_category", "value": "retired"}])
+    messages, _ = run(ActionAnswerPolicy(), tracker)
+    assert "2026年2月5日" in texts(messages)
+
+
+def test_inform_without_topic_asks_what_they_want():
+    messages, events = run(ActionAnswerPolicy(), make_tracker("十月份的", "inform", slots={"arrival_month": "十月份"}))
+    assert messages[0]["response"] == "utter_ask_topic" and events == []
+
+
+def test_bad_month_resets_slot_and_asks_again():
+    tracker = make_tracker("十三月", "inform", slots={"person_category": "retired", "arrival_month": "十三月",
+                                                      "last_topic": "account_arrival"})
+    messages, events = run(ActionAnswerPolicy(), tracker)
+    assert [m.get("response") for m in messages] == ["utter_bad_month"]
+    assert slot_events(events)["arrival_month"] is None
+
+
+def test_receipt_verdict_uses_all_regions_in_message():
+    tracker = make_tracker("在湛江看急诊，深圳参保，发票被结算了5元报不了", "reimburse_settled_receipt",
+                           slots={"region": "湛江"},
+                           entities=[{"entity": "region", "value": "湛江"}, {"entity": "region", "value": "深圳"}])
+    messages, _ = run(ActionAnswerPolicy(), tracker)
+    assert "第七十条" in texts(messages) and "暂不能报销" in texts(messages)
+
+
+def test_pension_amount_answers_then_hands_off(handoff_db):
+    messages, events = run(ActionAnswerPolicy(), make_tracker("我能领多少养老金", "ss_pension_amount"))
+    assert "第十六条" in texts(messages) and "人工" in texts(messages)
+    assert {"event": "pause", "timestamp": None} in events
+    ticket = HandoffQueue(handoff_db).open_ticket_for("resident-1")
+    assert ticket.reason.value == "needs_personal_records" and ticket.status is TicketStatus.WAITING
+
+
+def test_handoff_records_masked_contact_and_pauses(handoff_db):
+    history = [user_event("我电话13812345678，身份证11010519900307123X", "inform")]
+    tracker = make_tracker("转人工", "request_human", history=history, channel="telegram")
+    messages, events = run(ActionHandoff(), tracker)
+    assert "12345" in texts(messages) and "人工" in texts(messages)
+    assert slot_events(events) == {"handoff_active": True, "handoff_offered": False}
+    assert any(e["event"] == "pause" for e in events)
+    [ticket] = HandoffQueue(handoff_db).tickets()
+    assert (ticket.channel, ticket.reason.value, ticket.contact) == ("telegram", "asked_for_human", "138****5678")
+    assert "13812345678" not in ticket.summary and "11010519900307123X" not in ticket.summary
+
+
+def test_dismissal_answer_offers_a_human():
+    messages, events = run(ActionAnswerPolicy(), make_tracker("被单位除名了工龄还算吗", "ss_dismissal_service_years"))
+    assert "连续工龄" in texts(messages)
+    assert messages[-1]["response"] == "utter_handoff_offer"
+    assert slot_events(events)["handoff_offered"] is True
+
+
+def test_complaint_is_recorded_as_dissatisfied(handoff_db):
+    run(ActionHandoff(), make_tracker("答非所问，太差了", "complain"))
+    assert HandoffQueue(handoff_db).tickets()[0].reason.value == "dissatisfied"
+
+
+def test_handoff_still_answers_when_database_is_down(monkeypatch):
+    def broken():
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr("actions.actions.handoff_queue", broken)
+    messages, events = run(ActionHandoff(), make_tracker("转人工", "request_human"))
+    assert "12345" in texts(messages)
+    assert any(e["event"] == "pause" for e in events)
+
+
+def test_first_fallback_offers_matches_second_hands_off(handoff_db):
+    messages, events = run(ActionPolicyFallback(), make_tracker("三伏贴那个多少钱来着", "nlu_fallback"))
+    assert "您是不是想问" in texts(messages)
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[0] == "/sanfutie" and payloads[-1] == "/request_human"
+    assert events == []
+
+    history = [user_event("阿巴阿巴", "nlu_fallback")]
+    messages, events = run(ActionPolicyFallback(), make_tracker("qwerty", "nlu_fallback", history=history))
+    assert "人工" in texts(messages) and any(e["event"] == "pause" for e in events)
+    assert HandoffQueue(handoff_db).tickets()[0].reason.value == "not_understood"
+
+
+def test_fallback_with_a_category_continues_the_topic():
+    tracker = make_tracker("退", "nlu_fallback", slots={"person_category": "retired", "arrival_month": "2026-03",
+                                                       "last_topic": "account_arrival"},
+                           entities=[{"entity": "person_category", "value": "retired"}])
+    messages, _ = run(ActionPolicyFallback(), tracker)
+    assert "2026年4月5日" in texts(messages)
+
+
+def test_session_start_keeps_slots_and_pause():
+    tracker = make_tracker("hi", "greet", slots={"handoff_active": True, "person_category": "retired"})
+    _, events = run(ActionSessionStart(), tracker)
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "session_started" and kinds[-1] == "pause"
+    assert slot_events(events) == {"handoff_active": True, "person_category": "retired"}
+    _, events = run(ActionSessionStart(), make_tracker("hi", "greet", slots={"handoff_active": False}))
+    assert "pause" not in [e["event"] for e in events]
