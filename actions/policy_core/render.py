@@ -63,10 +63,17 @@ def render_arrival(answer: ArrivalAnswer) -> str:
     when = _MONTHS_AFTER_WORDS.get(rule.months_after, f"{rule.months_after}个月后")
     body = (
         f"【{_where(fact)}】{answer.category.label}{month.year}年{month.month}月的个人账户资金，"
-        f"应在{format_date(answer.arrival_date)}（含）前到账。"
+        f"应在{_arrival_when(answer)}（含）前到账。"
         f"（规则：按{rule.counted_from}计算，{when}初{rule.day_of_month}日（含）前到账。）"
     )
     return f"{body}\n{basis_footer([fact])}"
+
+
+def _arrival_when(answer: ArrivalAnswer) -> str:
+    arrival = answer.arrival_date
+    if arrival.year == answer.contribution_month.year:
+        return format_date(arrival)
+    return f"{arrival.year}年（次年）{arrival.month}月{arrival.day}日"
 
 
 def render_eligibility(answer: EligibilityAnswer) -> str:

@@ -27,7 +27,7 @@ def test_arrival_computed_with_basis_and_date(service):
 
 def test_year_end_in_service_december(service):
     reply = reply_to(service, "account_arrival", "在职职工", "去年12月")
-    assert "2025年12月" in reply.text and "2026年2月5日" in reply.text
+    assert "2025年12月" in reply.text and "2026年（次年）2月5日" in reply.text
 
 
 def test_retired_follow_up_uses_remembered_month(service):

@@ -1,0 +1,1 @@
+"""Rasa input/output channels for residents: web chat (socket.io) and Telegram."""

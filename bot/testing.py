@@ -1,0 +1,136 @@
+"""Start the assistant (action server + Rasa server) on free local ports — used by tests and benchmarks."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from .config import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "policy-qa.tar.gz"
+RASA = str(Path(sys.executable).with_name("rasa"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(url: str, seconds: float, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {seconds:.0f} s")
+
+
+@dataclass
+class RunningAssistant:
+    url: str
+    token: str
+    data_dir: Path
+    log_dir: Path
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def post(self, path: str, payload: Any, timeout: float = 60) -> tuple[int, Any]:
+        body = payload if isinstance(payload, (bytes, bytearray)) else json.dumps(payload).encode("utf-8")
+        request = urllib.request.Request(f"{self.url}{path}", data=body,
+                                         headers={"Content-Type": "application/json"})
+        return self._send(request, timeout)
+
+    def get(self, path: str, timeout: float = 30) -> tuple[int, Any]:
+        return self._send(urllib.request.Request(f"{self.url}{path}"), timeout)
+
+    @staticmethod
+    def _send(request: urllib.request.Request, timeout: float) -> tuple[int, Any]:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                raw = response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            raw, status = error.read(), error.code
+        try:
+            return status, json.loads(raw or b"null")
+        except ValueError:
+            return status, raw.decode("utf-8", "replace")
+
+    def say(self, sender: str, message: str) -> list[dict]:
+        status, body = self.post("/webhooks/rest/webhook", {"sender": sender, "message": message})
+        if status != 200:
+            raise AssertionError(f"REST channel answered {status}: {body}")
+        return body
+
+    def tracker(self, sender: str) -> dict:
+        status, body = self.get(f"/conversations/{sender}/tracker?token={self.token}")
+        if status != 200:
+            raise AssertionError(f"tracker API answered {status}")
+        return body
+
+    def is_paused(self, sender: str) -> bool:
+        return bool(self.tracker(sender).get("paused"))
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_assistant(
+    work_dir: Path,
+    token: str = "test-token",
+    extra_env: Optional[dict] = None,
+    credentials: Path = PROJECT_ROOT / "credentials.yml",
+) -> RunningAssistant:
+    """Start both servers with their databases and logs in `work_dir`."""
+    if not MODEL.exists():
+        raise FileNotFoundError(f"{MODEL} not found: run `make train` first")
+    data_dir, log_dir = work_dir / "var", work_dir / "logs"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = work_dir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        "tracker_store:\n  type: bot.tracker_store.EnvSQLTrackerStore\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
+           "TF_CPP_MIN_LOG_LEVEL": "2", "POLICY_DATA_DIR": str(data_dir), **(extra_env or {})}
+    running = RunningAssistant(f"http://127.0.0.1:{rasa_port}", token, data_dir, log_dir)
+    actions = subprocess.Popen(
+        [RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        cwd=PROJECT_ROOT, env=env, stdout=open(log_dir / "actions.log", "wb"), stderr=subprocess.STDOUT,
+    )
+    running.processes.append(actions)
+    try:
+        _wait(f"http://127.0.0.1:{actions_port}/health", 90, actions)
+        server = subprocess.Popen(
+            [RASA, "run", "-m", str(MODEL), "--endpoints", str(endpoints), "--credentials",
+             str(credentials), "--enable-api", "--auth-token", token,
+             "--port", str(rasa_port), "--interface", "127.0.0.1"],
+            cwd=PROJECT_ROOT, env=env, stdout=open(log_dir / "rasa.log", "wb"), stderr=subprocess.STDOUT,
+        )
+        running.processes.append(server)
+        _wait(f"{running.url}/status?token={token}", 180, server)
+    except Exception:
+        running.stop()
+        raise
+    return running
