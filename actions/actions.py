@@ -17,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.handoff import HandoffReason
 
 from .policy_core.privacy import find_contact
-from .policy_core.replies import ASK_ARRIVAL_MONTH, Reply, is_policy_topic, reply_to
+from .policy_core import render
+from .policy_core.replies import ASK_ARRIVAL_MONTH, ASK_PERSON_CATEGORY, Reply, is_policy_topic, reply_to
 from .service import handoff_queue, policy_service
 
 logger = logging.getLogger(__name__)
@@ -39,16 +40,23 @@ def _regions(tracker: Tracker) -> list[str]:
     return [*_latest_entities(tracker, "region"), tracker.get_slot("region")]
 
 
+def _send(dispatcher: CollectingDispatcher, prompt: render.Prompt) -> None:
+    buttons = [{"title": title, "payload": payload} for title, payload in prompt.buttons]
+    dispatcher.utter_message(text=prompt.text, buttons=buttons)
+
+
 def _say(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
     """Send a Reply and return the slot events that remember what the resident told us."""
-    if reply.ask == ASK_ARRIVAL_MONTH and reply.bad_month:
-        dispatcher.utter_message(response="utter_bad_month")
-    elif reply.ask:
-        dispatcher.utter_message(response=f"utter_ask_{reply.ask}")
+    if reply.bad_month:
+        _send(dispatcher, render.BAD_MONTH)
+    elif reply.ask == ASK_ARRIVAL_MONTH:
+        _send(dispatcher, render.ASK_ARRIVAL_MONTH)
+    elif reply.ask == ASK_PERSON_CATEGORY:
+        _send(dispatcher, render.ASK_PERSON_CATEGORY)
     if reply.text:
         dispatcher.utter_message(text=reply.text)
     if reply.offer_handoff:
-        dispatcher.utter_message(response="utter_handoff_offer")
+        _send(dispatcher, render.HANDOFF_OFFER)
     events: list[EventType] = [SlotSet("last_topic", reply.topic), SlotSet("handoff_offered", reply.offer_handoff)]
     if reply.person_category:
         events.append(SlotSet("person_category", reply.person_category))

@@ -1,6 +1,7 @@
 """Chinese text for typed answers. Every policy answer ends with its basis, source date and known changes."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Optional
 
@@ -15,6 +16,28 @@ VERDICT_LABELS = {
     "original_required": "须凭原始凭证（原件）报销",
     "not_until_corrected": "暂不能报销，需先更正结算",
 }
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A question or offer the bot sends, with (title, payload) buttons."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+
+
+ASK_PERSON_CATEGORY = Prompt(
+    "请问您是在职职工还是退休人员？（灵活就业、人才参保、离休人员也请告诉我）",
+    (("在职职工", '/inform{"person_category": "in_service"}'),
+     ("退休人员", '/inform{"person_category": "retired"}'),
+     ("灵活就业", '/inform{"person_category": "flexible_employment"}')),
+)
+ASK_ARRIVAL_MONTH = Prompt("请问您问的是哪个月的钱？（例如“1月”“十月份”“上个月”）")
+BAD_MONTH = Prompt("抱歉，没看明白是哪个月，请说1到12月中的一个月份，例如“3月”或“上个月”。")
+HANDOFF_OFFER = Prompt(
+    "这类问题需要查询您的个人记录，建议由工作人员为您办理。需要为您转人工吗？",
+    (("转人工", "/request_human"), ("不用了", "/deny")),
+)
 
 
 def format_date(value: date) -> str:

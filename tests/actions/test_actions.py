@@ -57,7 +57,8 @@ def test_arrival_with_slots_answers_with_date():
 
 def test_arrival_without_category_asks_with_buttons():
     messages, events = run(ActionAnswerPolicy(), make_tracker("钱什么时候到账", "account_arrival"))
-    assert messages[0]["response"] == "utter_ask_person_category"
+    assert "在职职工还是退休人员" in messages[0]["text"]
+    assert [b["title"] for b in messages[0]["buttons"]] == ["在职职工", "退休人员", "灵活就业"]
     assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False}
 
 
@@ -78,7 +79,7 @@ def test_bad_month_resets_slot_and_asks_again():
     tracker = make_tracker("十三月", "inform", slots={"person_category": "retired", "arrival_month": "十三月",
                                                       "last_topic": "account_arrival"})
     messages, events = run(ActionAnswerPolicy(), tracker)
-    assert [m.get("response") for m in messages] == ["utter_bad_month"]
+    assert len(messages) == 1 and "没看明白是哪个月" in messages[0]["text"]
     assert slot_events(events)["arrival_month"] is None
 
 
@@ -113,7 +114,7 @@ def test_handoff_records_masked_contact_and_pauses(handoff_db):
 def test_dismissal_answer_offers_a_human():
     messages, events = run(ActionAnswerPolicy(), make_tracker("被单位除名了工龄还算吗", "ss_dismissal_service_years"))
     assert "连续工龄" in texts(messages)
-    assert messages[-1]["response"] == "utter_handoff_offer"
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/request_human", "/deny"]
     assert slot_events(events)["handoff_offered"] is True
 
 
