@@ -18,13 +18,22 @@ from bot.handoff import HandoffReason
 
 from .policy_core.privacy import find_contact
 from .policy_core import render
-from .policy_core.replies import ASK_ARRIVAL_MONTH, ASK_PERSON_CATEGORY, Reply, is_policy_topic, reply_to
+from .policy_core.replies import (
+    ASK_ARRIVAL_MONTH,
+    ASK_PERSON_CATEGORY,
+    Reply,
+    is_policy_topic,
+    reply_to,
+    understood_category,
+    understood_month,
+)
 from .service import handoff_queue, policy_service
 
 logger = logging.getLogger(__name__)
 
 FALLBACK_INTENT = "nlu_fallback"
 SLOTS_FROM_ENTITIES = ("person_category", "month", "region")
+SUGGESTION_MIN_CONFIDENCE = 0.1
 
 
 def _latest_entities(tracker: Tracker, name: str) -> list[str]:
@@ -68,11 +77,15 @@ def _say(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
 
 
 def _answer(tracker: Tracker, dispatcher: CollectingDispatcher, topic: str) -> list[EventType]:
+    text = tracker.latest_message.get("text")
+    service = policy_service()
     reply = reply_to(
-        policy_service(),
+        service,
         topic,
-        category_text=tracker.get_slot("person_category"),
-        month_text=tracker.get_slot("arrival_month"),
+        category_text=understood_category(text, tracker.get_slot("person_category"),
+                                          bool(_latest_entities(tracker, "person_category"))),
+        month_text=understood_month(text, tracker.get_slot("arrival_month"),
+                                    bool(_latest_entities(tracker, "month")), service),
         regions=_regions(tracker),
     )
     events = _say(dispatcher, reply)
@@ -143,15 +156,25 @@ class ActionPolicyFallback(Action):
             return _answer(tracker, dispatcher, last_topic)
         if _previous_user_intent(tracker) == FALLBACK_INTENT:
             return hand_off(tracker, dispatcher, HandoffReason.NOT_UNDERSTOOD)
-        hits = policy_service().search(tracker.latest_message.get("text") or "")
-        buttons = [{"title": hit.fact.title, "payload": f"/{hit.fact.topic}"} for hit in hits]
-        buttons.append({"title": "转人工", "payload": "/request_human"})
-        if hits:
+        buttons = [{"title": title, "payload": f"/{topic}"} for topic, title in _suggestions(tracker)]
+        if buttons:
             text = "抱歉，我不太确定您的意思。您是不是想问："
         else:
-            text = "抱歉，我没有理解您的问题。请换个说法再问一次，或者选择下面的选项："
+            text = ("抱歉，我没有理解您的问题。我可以解答医保、社保方面的问题，"
+                    "例如医保存折什么时候到账、发票能不能报销。请换个说法再问一次，或者转人工：")
+        buttons.append({"title": "转人工", "payload": "/request_human"})
         dispatcher.utter_message(text=text, buttons=buttons)
         return []
+
+
+def _suggestions(tracker: Tracker, limit: int = 3) -> list[tuple[str, str]]:
+    """(topic, title) pairs: NLU's own runners-up first, then fuzzy knowledge-base matches."""
+    service = policy_service()
+    topics = [item.get("name") for item in tracker.latest_message.get("intent_ranking") or []
+              if item.get("confidence", 0) >= SUGGESTION_MIN_CONFIDENCE]
+    topics += [hit.fact.topic for hit in service.search(tracker.latest_message.get("text") or "")]
+    unique = [t for i, t in enumerate(topics) if is_policy_topic(service, t) and t not in topics[:i]]
+    return [(topic, render.topic_title(service.knowledge, topic)) for topic in unique[:limit]]
 
 
 class ActionHandoff(Action):

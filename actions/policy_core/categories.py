@@ -25,19 +25,17 @@ _LABELS = {
     PersonCategory.RETIRED_CADRE: "离休人员",
 }
 
-# Checked in order: "离休" before "退休" is irrelevant (no overlap), but "退休" must not
-# swallow "离退休" questions — those are ambiguous and return None.
+# "职工" alone is not here: 职工医保 covers retirees too. "离退休" is ambiguous and returns None.
 _ALIASES: list[tuple[str, PersonCategory]] = [
     ("离休", PersonCategory.RETIRED_CADRE),
     ("灵活就业", PersonCategory.FLEXIBLE_EMPLOYMENT),
     ("自由职业", PersonCategory.FLEXIBLE_EMPLOYMENT),
     ("人才", PersonCategory.TALENT_AGENCY),
     ("退休", PersonCategory.RETIRED),
-    ("退了", PersonCategory.RETIRED),
+    ("退了休", PersonCategory.RETIRED),
     ("在职", PersonCategory.IN_SERVICE),
     ("在岗", PersonCategory.IN_SERVICE),
     ("上班", PersonCategory.IN_SERVICE),
-    ("职工", PersonCategory.IN_SERVICE),
 ]
 
 
@@ -52,7 +50,6 @@ def parse_person_category(text: Optional[str]) -> Optional[PersonCategory]:
         pass
     if "离退休" in value:
         return None
-    for alias, category in _ALIASES:
-        if alias in value:
-            return category
-    return None
+    found = {category for alias, category in _ALIASES if alias in value}
+    # A sentence naming two categories ("在职和退休有什么区别") is not an answer.
+    return found.pop() if len(found) == 1 else None

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Iterable, Optional
 
 from .answers import ArrivalAnswer, EligibilityAnswer, FactAnswer, NotCovered, ReimbursementVerdict
-from .knowledge_base import PolicyFact
+from .knowledge_base import KnowledgeBase, PolicyFact
 
 HOTLINE_HINT = "如需确认，请拨打12345政务服务便民热线，或咨询参保地医保/社保经办机构。"
 _MONTHS_AFTER_WORDS = {0: "当月", 1: "下月", 2: "下下月"}
@@ -38,6 +38,22 @@ HANDOFF_OFFER = Prompt(
     "这类问题需要查询您的个人记录，建议由工作人员为您办理。需要为您转人工吗？",
     (("转人工", "/request_human"), ("不用了", "/deny")),
 )
+
+
+# Topics answered by several facts get one title for "did you mean" buttons.
+_TOPIC_TITLES = {
+    "account_arrival": "个人账户什么时候到账",
+    "account_composition": "个人账户里有哪些钱",
+    "account_eligibility": "谁有个人账户",
+    "account_reimbursement_payout": "手工报销的钱打到哪里",
+}
+
+
+def topic_title(knowledge: KnowledgeBase, topic: str) -> str:
+    if topic in _TOPIC_TITLES:
+        return _TOPIC_TITLES[topic]
+    facts = knowledge.by_topic(topic)
+    return facts[0].title if facts else topic
 
 
 def format_date(value: date) -> str:

@@ -63,6 +63,10 @@ def reply_to(
     """Answer `topic`, or say what must be asked first."""
     category = parse_person_category(category_text)
     remembered = {"person_category": category.value if category else None}
+    coverage = service.find_facts(topic, regions)
+    if isinstance(coverage, NotCovered) and coverage.asked_region:
+        # Say we have no rule for their region before asking anything else.
+        return _from_result(topic, coverage, remembered)
     if category is not None and topic.startswith("account_") and topic != "account_eligibility":
         eligibility = service.account_eligibility(category, regions)
         if isinstance(eligibility, EligibilityAnswer) and not eligibility.has_account:
@@ -86,6 +90,25 @@ def reply_to(
     if isinstance(found, NotCovered) and found.category is not None:
         found = service.find_facts(topic, regions)  # category-specific facts missing: answer for all
     return _from_result(topic, found, remembered)
+
+
+def understood_category(message_text: Optional[str], slot_value: Optional[str], from_entity: bool) -> Optional[str]:
+    """The category the resident means now: this message's entity, else its wording, else what they said before."""
+    if from_entity:
+        return slot_value
+    category = parse_person_category(message_text)
+    return category.value if category else slot_value
+
+
+def understood_month(message_text: Optional[str], slot_value: Optional[str], from_entity: bool,
+                     service: PolicyService) -> Optional[str]:
+    """Like `understood_category`, for the month."""
+    if from_entity or not message_text:
+        return slot_value
+    try:
+        return str(parse_month(message_text, service.today()))
+    except MonthParseError:
+        return slot_value
 
 
 def _arrival(service, category, month_text, regions, remembered) -> Reply:

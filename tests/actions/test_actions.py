@@ -146,6 +146,29 @@ def test_first_fallback_offers_matches_second_hands_off(handoff_db):
     assert HandoffQueue(handoff_db).tickets()[0].reason.value == "not_understood"
 
 
+def test_fallback_suggests_nlu_runners_up_first():
+    tracker = make_tracker("那个钱的事", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.45}, {"name": "account_arrival", "confidence": 0.3},
+        {"name": "greet", "confidence": 0.2}, {"name": "account_deposit", "confidence": 0.12},
+        {"name": "sanfutie", "confidence": 0.01}]
+    messages, _ = run(ActionPolicyFallback(), tracker)
+    assert [b["title"] for b in messages[0]["buttons"]] == ["个人账户什么时候到账", "个人能不能往个人账户存钱", "转人工"]
+
+
+def test_fallback_without_suggestions_says_what_the_bot_covers():
+    messages, _ = run(ActionPolicyFallback(), make_tracker("阿巴阿巴 qwerty", "nlu_fallback"))
+    assert "医保、社保" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_human"]
+
+
+def test_category_from_wording_without_entity():
+    tracker = make_tracker("退了休的，1月的钱啥时候进存折", "account_arrival", slots={"arrival_month": "1月"},
+                           entities=[{"entity": "month", "value": "1月"}])
+    messages, _ = run(ActionAnswerPolicy(), tracker)
+    assert "2026年2月5日" in texts(messages)
+
+
 def test_fallback_with_a_category_continues_the_topic():
     tracker = make_tracker("退", "nlu_fallback", slots={"person_category": "retired", "arrival_month": "2026-03",
                                                        "last_topic": "account_arrival"},

@@ -12,7 +12,7 @@ from actions.policy_core.categories import PersonCategory, parse_person_category
         ("还在上班", PersonCategory.IN_SERVICE),
         ("retired", PersonCategory.RETIRED),
         ("退休的", PersonCategory.RETIRED),
-        ("我已经退了", PersonCategory.RETIRED),
+        ("退了休的", PersonCategory.RETIRED),
         ("退休职工", PersonCategory.RETIRED),
         ("灵活就业人员", PersonCategory.FLEXIBLE_EMPLOYMENT),
         ("自由职业", PersonCategory.FLEXIBLE_EMPLOYMENT),
@@ -24,7 +24,9 @@ def test_category_wordings(text, expected):
     assert parse_person_category(text) is expected
 
 
-@pytest.mark.parametrize("text", [None, "", "个体户", "学生", "离退休人员"])
+@pytest.mark.parametrize(
+    "text", [None, "", "个体户", "学生", "离退休人员", "在职和退休有什么区别", "职工医保什么时候到账", "报销被退了"]
+)
 def test_unknown_or_ambiguous_categories(text):
     assert parse_person_category(text) is None
 

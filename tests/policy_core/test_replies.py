@@ -3,7 +3,14 @@ from datetime import date
 import pytest
 
 from actions.policy_core import PolicyService, load_knowledge_base
-from actions.policy_core.replies import ASK_ARRIVAL_MONTH, ASK_PERSON_CATEGORY, is_policy_topic, reply_to
+from actions.policy_core.replies import (
+    ASK_ARRIVAL_MONTH,
+    ASK_PERSON_CATEGORY,
+    is_policy_topic,
+    reply_to,
+    understood_category,
+    understood_month,
+)
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +101,20 @@ def test_policy_topics(service):
     assert is_policy_topic(service, "sanfutie")
     assert not is_policy_topic(service, "greet")
     assert not is_policy_topic(service, None)
+
+
+def test_region_is_checked_before_asking_anything(service):
+    reply = reply_to(service, "account_arrival", regions=["广州"])
+    assert reply.ask is None and not reply.covered and "北京" in reply.text and "广州" in reply.text
+
+
+def test_understood_category_prefers_entity_then_wording_then_memory():
+    assert understood_category("那退了休的呢", "in_service", from_entity=False) == "retired"
+    assert understood_category("那十月份的呢", "in_service", from_entity=False) == "in_service"
+    assert understood_category("退休", "retired", from_entity=True) == "retired"
+
+
+def test_understood_month(service):
+    assert understood_month("三月份的呢", "2026-01", False, service) == "2026-03"
+    assert understood_month("那退休的呢", "2026-01", False, service) == "2026-01"
+    assert understood_month("十月份", "十月份", True, service) == "十月份"
