@@ -83,7 +83,7 @@ def _answer(tracker: Tracker, dispatcher: CollectingDispatcher, topic: str) -> l
         service,
         topic,
         category_text=understood_category(text, tracker.get_slot("person_category"),
-                                          bool(_latest_entities(tracker, "person_category"))),
+                                          _latest_entities(tracker, "person_category")),
         month_text=understood_month(text, tracker.get_slot("arrival_month"),
                                     bool(_latest_entities(tracker, "month")), service),
         regions=_regions(tracker),

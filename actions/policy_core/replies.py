@@ -92,12 +92,16 @@ def reply_to(
     return _from_result(topic, found, remembered)
 
 
-def understood_category(message_text: Optional[str], slot_value: Optional[str], from_entity: bool) -> Optional[str]:
-    """The category the resident means now: this message's entity, else its wording, else what they said before."""
-    if from_entity:
-        return slot_value
+def understood_category(message_text: Optional[str], slot_value: Optional[str],
+                        entity_values: Sequence[str] = ()) -> Optional[str]:
+    """The category the resident means now: this message's entities, else its wording, else what they said before."""
+    from_entities = {c for c in (parse_person_category(v) for v in entity_values) if c is not None}
+    if len(from_entities) == 1:
+        return from_entities.pop().value
     category = parse_person_category(message_text)
-    return category.value if category else slot_value
+    if category is not None:
+        return category.value
+    return None if from_entities else slot_value
 
 
 def understood_month(message_text: Optional[str], slot_value: Optional[str], from_entity: bool,

@@ -109,9 +109,10 @@ def test_region_is_checked_before_asking_anything(service):
 
 
 def test_understood_category_prefers_entity_then_wording_then_memory():
-    assert understood_category("那退了休的呢", "in_service", from_entity=False) == "retired"
-    assert understood_category("那十月份的呢", "in_service", from_entity=False) == "in_service"
-    assert understood_category("退休", "retired", from_entity=True) == "retired"
+    assert understood_category("那退了休的呢", "in_service") == "retired"
+    assert understood_category("那十月份的呢", "in_service") == "in_service"
+    assert understood_category("我是退休老职工", "职工", ["retired", "职工"]) == "retired"
+    assert understood_category("在职还是退休", "in_service", ["in_service", "retired"]) is None
 
 
 def test_understood_month(service):
