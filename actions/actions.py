@@ -31,7 +31,7 @@ from .service import handoff_queue, policy_service
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_INTENT = "nlu_fallback"
+NOT_UNDERSTOOD_INTENTS = ("nlu_fallback", "gibberish")
 SLOTS_FROM_ENTITIES = ("person_category", "month", "region")
 SUGGESTION_MIN_CONFIDENCE = 0.1
 
@@ -154,7 +154,7 @@ class ActionPolicyFallback(Action):
         fills_topic = any(_latest_entities(tracker, name) for name in SLOTS_FROM_ENTITIES)
         if fills_topic and is_policy_topic(policy_service(), last_topic):
             return _answer(tracker, dispatcher, last_topic)
-        if _previous_user_intent(tracker) == FALLBACK_INTENT:
+        if _previous_user_intent(tracker) in NOT_UNDERSTOOD_INTENTS:
             return hand_off(tracker, dispatcher, HandoffReason.NOT_UNDERSTOOD)
         buttons = [{"title": title, "payload": f"/{topic}"} for topic, title in _suggestions(tracker)]
         if buttons:

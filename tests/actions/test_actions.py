@@ -169,6 +169,12 @@ def test_category_from_wording_without_entity():
     assert "2026年2月5日" in texts(messages)
 
 
+def test_noise_after_a_miss_hands_off(handoff_db):
+    history = [user_event("阿巴阿巴", "gibberish")]
+    messages, events = run(ActionPolicyFallback(), make_tracker("我想问个事", "nlu_fallback", history=history))
+    assert any(e["event"] == "pause" for e in events)
+
+
 def test_fallback_with_a_category_continues_the_topic():
     tracker = make_tracker("退", "nlu_fallback", slots={"person_category": "retired", "arrival_month": "2026-03",
                                                        "last_topic": "account_arrival"},
