@@ -65,6 +65,10 @@ NON_TEXT_REPLY = "抱歉，我目前只能看懂文字消息，请用文字描�
 EXPIRED_BUTTON = "这个按钮已失效，请直接输入您的问题。"
 BUTTONS_ONLY_TEXT = "请选择："
 
+# Polling calls getUpdates through do_api_request to parse each update on its own (one broken
+# update must not stall the offset); PTB warns about that use.
+warnings.filterwarnings("ignore", message=r".*do_api_request\(\"getUpdates\"", category=UserWarning)
+
 _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _CHAT_ID_PATTERN = re.compile(r"^-?\d+$")
 

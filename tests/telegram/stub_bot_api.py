@@ -193,8 +193,11 @@ class StubBotApi:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                try:
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except OSError:  # the client gave up (shutdown during a long poll)
+                    self.close_connection = True
 
             do_GET = do_POST
 
