@@ -65,10 +65,6 @@ NON_TEXT_REPLY = "抱歉，我目前只能看懂文字消息，请用文字描�
 EXPIRED_BUTTON = "这个按钮已失效，请直接输入您的问题。"
 BUTTONS_ONLY_TEXT = "请选择："
 
-# Polling calls getUpdates through do_api_request to parse each update on its own (one broken
-# update must not stall the offset); PTB warns about that use.
-warnings.filterwarnings("ignore", message=r".*do_api_request\(\"getUpdates\"", category=UserWarning)
-
 _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _CHAT_ID_PATTERN = re.compile(r"^-?\d+$")
 
@@ -208,9 +204,27 @@ class TelegramSettings:
         return [s for s in found if s]
 
 
+def _bot_class() -> type:
+    from telegram import Bot
+
+    class PollingBot(Bot):
+        """Polling calls getUpdates through do_api_request, to parse each update on its own (one
+        broken update must not stall the offset); PTB warns about that use, which is deliberate here."""
+
+        @classmethod
+        def _warn(cls, message: Any, category: Any = None, stacklevel: int = 0) -> None:
+            if 'do_api_request("getUpdates"' in str(message):
+                return
+            if category is None:
+                super()._warn(message, stacklevel=stacklevel + 1)
+            else:
+                super()._warn(message, category, stacklevel + 1)
+
+    return PollingBot
+
+
 def build_bot(settings: TelegramSettings, transport: Any = None) -> Any:
     """A python-telegram-bot `Bot` for `settings` (`transport`: an httpx transport, for tests)."""
-    from telegram import Bot
     from telegram.request import HTTPXRequest
 
     common: dict[str, Any] = {"proxy": settings.proxy}
@@ -226,7 +240,7 @@ def build_bot(settings: TelegramSettings, transport: Any = None) -> Any:
         kwargs["base_url"] = settings.base_url
         if settings.base_url.endswith("/bot"):
             kwargs["base_file_url"] = settings.base_url[: -len("/bot")] + "/file/bot"
-    return Bot(settings.token, request=request, get_updates_request=updates_request, **kwargs)
+    return _bot_class()(settings.token, request=request, get_updates_request=updates_request, **kwargs)
 
 
 # --------------------------------------------------------------------------- message shaping
@@ -276,11 +290,14 @@ def _cut_position(text: str, end: int) -> int:
     window = text[:end]
     floor = end // 2
     for group in _BREAKS:
-        position = max((window.rfind(sep) + len(sep) for sep in group if sep in window), default=-1)
-        if position > floor:
-            while position < end and window[position] in _CLOSERS:
-                position += 1
-            return position
+        candidates = sorted({m.end() for sep in group for m in re.finditer(re.escape(sep), window)}, reverse=True)
+        for position in candidates:
+            if position <= floor:
+                break
+            while position < len(text) and text[position] in _CLOSERS:
+                position += 1  # keep 。” together
+            if position <= end:
+                return position
     position = end
     while position > floor and _breaks_grapheme(text, position):
         position -= 1
@@ -697,7 +714,8 @@ class TelegramInput(InputChannel):
             except Exception:
                 pass
         self._poller = self._setup = None
-        self.status = "stopped" if self.enabled else "off"
+        if self.status != "off":
+            self.status = "stopped"
 
     async def _prepare(self, bot: Any) -> None:
         """Check the token (getMe), switch the bot to this mode, and publish the commands."""

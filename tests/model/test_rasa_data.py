@@ -11,7 +11,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(Path(sys.executable).with_name("rasa"))
 MODEL = ROOT / "models" / "policy-qa.tar.gz"
-HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+HELDOUT_DIR = ROOT / "tests" / "nlu"
 MIN_MACRO_F1 = 0.90
 
 
@@ -39,8 +39,12 @@ def _examples(path: Path) -> list[str]:
     return texts
 
 
+def _heldout_files() -> list[Path]:
+    return sorted(HELDOUT_DIR.glob("*.yml"))
+
+
 def test_heldout_set_is_never_trained_on():
-    heldout = set(_examples(HELDOUT))
+    heldout = {text for path in _heldout_files() for text in _examples(path)}
     assert len(heldout) >= 150
     trained = {text for path in (ROOT / "data").rglob("*.yml")
                if "nlu" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) for text in _examples(path)}
@@ -48,7 +52,11 @@ def test_heldout_set_is_never_trained_on():
 
 
 def test_heldout_intent_macro_f1(tmp_path):
-    result = rasa("test", "nlu", "-m", str(MODEL), "--nlu", str(HELDOUT), "--out", str(tmp_path))
+    merged = {"version": "3.1", "nlu": [block for path in _heldout_files()
+                                        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]]}
+    heldout = tmp_path / "heldout.yml"
+    heldout.write_text(yaml.safe_dump(merged, allow_unicode=True), encoding="utf-8")
+    result = rasa("test", "nlu", "-m", str(MODEL), "--nlu", str(heldout), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "intent_report.json").read_text())
     summary = {"accuracy": report["accuracy"], "macro_f1": report["macro avg"]["f1-score"],
