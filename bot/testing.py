@@ -112,7 +112,9 @@ def start_assistant(
         "tracker_store:\n  type: bot.tracker_store.EnvSQLTrackerStore\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
+    # A developer's real Telegram settings never reach a test server: only extra_env can set them.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env = {**inherited, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
            "TF_CPP_MIN_LOG_LEVEL": "2", "POLICY_DATA_DIR": str(data_dir), **(extra_env or {})}
     running = RunningAssistant(f"http://127.0.0.1:{rasa_port}", token, data_dir, log_dir)
     actions = subprocess.Popen(

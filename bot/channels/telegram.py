@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import functools
 import hashlib
 import hmac
 import logging
@@ -204,6 +205,7 @@ class TelegramSettings:
         return [s for s in found if s]
 
 
+@functools.lru_cache(maxsize=None)
 def _bot_class() -> type:
     from telegram import Bot
 
@@ -440,13 +442,13 @@ def parse_update(update: Any, callbacks: CallbackStore, bot_username: Optional[s
         if not name:
             return None
         incoming.metadata["telegram"]["command"] = name
-        if name in COMMANDS:
-            incoming.text = COMMANDS[name]
-        else:
-            # Unknown command: let the NLU read its words ("/医保" is not a command anyway).
-            incoming.text = f"{name.replace('_', ' ')} {args}".strip()
+        if args:  # e.g. a deep-link parameter: t.me/<bot>?start=<args>
+            incoming.metadata["telegram"]["command_args"] = args[:64]
+        # An unknown command gets the list of what the assistant can do.
+        incoming.text = COMMANDS.get(name, COMMANDS["help"])
         return incoming
-    incoming.text = text
+    # Typed text never reaches Rasa as an intent payload ("/intent{...}"): only buttons and commands do.
+    incoming.text = text.lstrip("/").strip() or COMMANDS["help"]
     return incoming
 
 
@@ -630,6 +632,7 @@ class TelegramInput(InputChannel):
         self.status = "off"
         self.last_error: Optional[str] = None
         self._bot: Any = None
+        self._client_error: Optional[str] = None
         self._offset: Optional[int] = None
         self._poller: Optional[asyncio.Task] = None
         self._setup: Optional[asyncio.Task] = None
@@ -654,7 +657,7 @@ class TelegramInput(InputChannel):
 
     @property
     def enabled(self) -> bool:
-        return self.settings.mode != "off"
+        return self.settings.mode != "off" and self._client_error is None
 
     # ----- Bot API client
 
@@ -663,10 +666,22 @@ class TelegramInput(InputChannel):
             self._bot = build_bot(self.settings, self.transport)
         return self._bot
 
+    def _client_ready(self) -> bool:
+        """Create the Bot API client once; a failure (e.g. a socks5 proxy without the socksio
+        package) turns the channel off with one error line."""
+        if self._client_error is None and self._bot is None:
+            try:
+                self.bot()
+            except Exception as exc:
+                self._client_error = self.last_error = _describe_error(exc)
+                self.status = "off"
+                logger.error("Telegram channel is off: cannot create the Bot API client (%s).", self.last_error)
+        return self._client_error is None
+
     def get_output_channel(self) -> Optional[OutputChannel]:
-        """For Rasa's HTTP API (output_channel=latest): pushes messages to the chat; delivery
+        """For Rasa's HTTP API (output_channel=latest|telegram): pushes messages to the chat; delivery
         failures raise, so the API call fails instead of pretending the message was sent."""
-        if not self.enabled:
+        if not self.enabled or not self._client_ready():
             return None
         return TelegramOutput(self.bot(), self.callbacks, raise_errors=True)
 
@@ -677,11 +692,7 @@ class TelegramInput(InputChannel):
         if not self.enabled:
             return
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
-        try:
-            self.bot()
-        except Exception as exc:  # e.g. socks5 proxy without the socksio package
-            self.status, self.last_error = "off", _describe_error(exc)
-            logger.error("Telegram channel is off: cannot create the Bot API client (%s).", self.last_error)
+        if not self._client_ready():
             return
         if self.settings.mode == "webhook":
             self.status = "starting"

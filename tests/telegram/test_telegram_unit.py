@@ -179,11 +179,19 @@ def test_text_message():
     ("/help@policy_test_bot", "/bot_capabilities"),
     ("/human", "/request_human"),
     ("/HUMAN", "/request_human"),
-    ("/account_arrival", "account arrival"),  # unknown command: its words go to the NLU
+    ("/settings", "/bot_capabilities"),  # unknown command: what the assistant can do
+    ("/医保存折", "医保存折"),  # not a command: typed text for the NLU, never an intent payload
+    ('/inform{"person_category": "retired"}', 'inform{"person_category": "retired"}'),
+    ("//", "/bot_capabilities"),
 ])
 def test_commands(text, expected):
     incoming = parse_update(as_update(message_update(1, text)), CallbackStore(), "policy_test_bot")
     assert incoming.text == expected
+
+
+def test_deep_link_parameter_is_kept():
+    incoming = parse_update(as_update(message_update(1, "/start campaign-2026")), CallbackStore())
+    assert incoming.text == "/greet" and incoming.metadata["telegram"]["command_args"] == "campaign-2026"
 
 
 def test_command_for_another_bot_is_ignored():
@@ -378,3 +386,37 @@ def test_rejected_token_stops_polling(mock_api, caplog):
     assert channel.status == "off"
     assert "rejected TELEGRAM_BOT_TOKEN" in caplog.text and TOKEN not in caplog.text
     assert mock_api.of("getUpdates") == []
+
+
+# --------------------------------------------------------------------------- proxy
+
+
+def test_requests_go_through_the_http_proxy():
+    """TELEGRAM_PROXY: the stub server on 127.0.0.1 plays the proxy; the Bot API host does not exist."""
+    from .stub_bot_api import StubBotApi
+
+    proxy = StubBotApi(tokens=(TOKEN,)).start()
+    try:
+        config = settings(base_url="http://api.telegram.invalid/bot", proxy=f"http://127.0.0.1:{proxy.port}")
+        asyncio.run(TelegramOutput(build_bot(config)).send_text_message("42", "经代理发送"))
+        sent = proxy.calls_of("sendMessage")
+        assert len(sent) == 1 and sent[0].text == "经代理发送" and sent[0].token == TOKEN
+    finally:
+        proxy.stop()
+
+
+def test_socks5_proxy_is_supported():
+    bot = build_bot(settings(proxy="socks5://127.0.0.1:1080"))  # needs the socksio package
+    assert bot is not None
+
+
+def test_client_failure_turns_the_channel_off(monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("To use Socks5 proxies, PTB must be installed via pip install python-telegram-bot[socks]")
+
+    monkeypatch.setattr(tg, "build_bot", broken)
+    channel = TelegramInput(settings(proxy="socks5://127.0.0.1:1080"))
+    assert channel.get_output_channel() is None
+    asyncio.run(channel.start(lambda message: None))
+    assert not channel.enabled and channel._poller is None
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
