@@ -12,7 +12,7 @@ MODEL := models/policy-qa.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock train validate run actions shell test test-unit test-stories test-nlu test-e2e clean
+.PHONY: help install lock train validate run actions shell agent test test-unit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ test: $(MODEL) ## Run the whole test suite (unit, data, stories, held-out NLU, e
 
 test-unit: $(VENV)/.installed ## Run the fast tests only (no trained model needed)
 	$(PY) -m pytest -m "not model"
+
+agent: $(VENV)/.installed ## Add an agent console account or change its password: make agent NAME=wang
+	@test -n "$(NAME)" || { echo "usage: make agent NAME=<username> [DISPLAY=显示名]"; exit 2; }
+	$(PY) -m bot.console.accounts add "$(NAME)" $(if $(DISPLAY),--name "$(DISPLAY)")
 
 clean: ## Remove trained models and local databases
 	rm -rf models var results

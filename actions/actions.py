@@ -14,7 +14,7 @@ from rasa_sdk.events import (
 )
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.handoff import HandoffReason
+from bot.handoff import HandoffReason, Rating
 
 from .policy_core.privacy import find_contact
 from .policy_core import render
@@ -27,13 +27,16 @@ from .policy_core.replies import (
     understood_category,
     understood_month,
 )
-from .service import handoff_queue, policy_service
+from .service import handoff_queue, policy_service, service_hours
 
 logger = logging.getLogger(__name__)
 
 NOT_UNDERSTOOD_INTENTS = ("nlu_fallback", "gibberish")
 SLOTS_FROM_ENTITIES = ("person_category", "month", "region")
 SUGGESTION_MIN_CONFIDENCE = 0.1
+UNSATISFIED_INTENTS = ("deny", "complain")
+
+service_hours()  # a bad HANDOFF_SERVICE_HOURS stops the action server at start, with a clear error
 
 
 def _latest_entities(tracker: Tracker, name: str) -> list[str]:
@@ -66,7 +69,8 @@ def _say(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
         dispatcher.utter_message(text=reply.text)
     if reply.offer_handoff:
         _send(dispatcher, render.HANDOFF_OFFER)
-    events: list[EventType] = [SlotSet("last_topic", reply.topic), SlotSet("handoff_offered", reply.offer_handoff)]
+    events: list[EventType] = [SlotSet("last_topic", reply.topic), SlotSet("handoff_offered", reply.offer_handoff),
+                               SlotSet("rating_requested", False)]
     if reply.person_category:
         events.append(SlotSet("person_category", reply.person_category))
     if reply.arrival_month:
@@ -95,9 +99,11 @@ def _answer(tracker: Tracker, dispatcher: CollectingDispatcher, topic: str) -> l
 
 
 def hand_off(tracker: Tracker, dispatcher: CollectingDispatcher, reason: HandoffReason) -> list[EventType]:
-    """Queue the conversation for a human and pause the bot in it."""
+    """Queue the conversation for a human and pause the bot in it (outside service hours: a message left)."""
     user_texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
     channel = tracker.get_latest_input_channel() or "unknown"
+    hours = service_hours()
+    on_duty = hours.on_duty()
     try:
         ticket = handoff_queue().open_ticket(
             tracker.sender_id,
@@ -105,19 +111,23 @@ def hand_off(tracker: Tracker, dispatcher: CollectingDispatcher, reason: Handoff
             reason,
             contact=find_contact(user_texts),
             summary="\n".join(user_texts[-5:]),
+            after_hours=not on_duty,
         )
         logger.info("hand-off ticket %s opened for %s (%s)", ticket.id, tracker.sender_id, reason.value)
         queued = "已为您转接人工客服，"
     except Exception:  # the resident must still get an answer when the queue database is down
         logger.exception("could not open a hand-off ticket for %s", tracker.sender_id)
         queued = "正在为您转接人工客服，"
-    dispatcher.utter_message(
-        text=(
-            f"{queued}原因：{reason.label}。工作人员接手后会在这里回复您，请稍候；"
-            "在此期间我不会再自动回答。如需尽快办理，也可以拨打12345政务服务便民热线。"
-        )
-    )
-    return [SlotSet("handoff_active", True), SlotSet("handoff_offered", False), ConversationPaused()]
+    if on_duty:
+        text = (f"{queued}原因：{reason.label}。工作人员接手后会在这里回复您，请稍候；"
+                "在此期间我不会再自动回答。如需尽快办理，也可以拨打12345政务服务便民热线。")
+    else:
+        text = (f"现在不是人工客服的服务时间（{hours.describe()}），原因：{reason.label}。"
+                "您可以直接在这里留言，工作人员上班后会在这里回复您；在此期间我不会再自动回答。"
+                "着急的话请拨打12345政务服务便民热线。")
+    dispatcher.utter_message(text=text)
+    return [SlotSet("handoff_active", True), SlotSet("handoff_offered", False),
+            SlotSet("rating_requested", False), ConversationPaused()]
 
 
 class ActionAnswerPolicy(Action):
@@ -185,6 +195,28 @@ class ActionHandoff(Action):
         intent = _latest_intent(tracker)
         reason = HandoffReason.DISSATISFIED if intent == "complain" else HandoffReason.ASKED_FOR_HUMAN
         return hand_off(tracker, dispatcher, reason)
+
+
+class ActionRecordRating(Action):
+    """The resident's answer to "问题解决了吗" after an agent closed the ticket."""
+
+    def name(self) -> str:
+        return "action_record_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        rating = Rating.UNSATISFIED if _latest_intent(tracker) in UNSATISFIED_INTENTS else Rating.SATISFIED
+        try:
+            ticket = handoff_queue().record_rating(tracker.sender_id, rating)
+            logger.info("rating %s for ticket %s", rating.value, ticket.id if ticket else None)
+        except Exception:  # the thanks must not depend on the database
+            logger.exception("could not record the rating of %s", tracker.sender_id)
+        if rating is Rating.SATISFIED:
+            text = "感谢您的评价！还有其他医保、社保问题，可以继续问我。"
+        else:
+            text = ("抱歉没能解决您的问题，您的评价已记录，我们会改进。需要的话可以回复“转人工”再次联系工作人员，"
+                    "也可以拨打12345政务服务便民热线。")
+        dispatcher.utter_message(text=text)
+        return [SlotSet("rating_requested", False)]
 
 
 class ActionSessionStart(Action):

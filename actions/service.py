@@ -5,6 +5,7 @@ import os
 from functools import lru_cache
 
 from bot.handoff import HandoffQueue
+from bot.service_hours import ServiceHours
 
 from .policy_core import PolicyService, load_knowledge_base
 from .policy_core.knowledge_base import DEFAULT_KNOWLEDGE_DIR
@@ -18,3 +19,8 @@ def policy_service() -> PolicyService:
 @lru_cache(maxsize=1)
 def handoff_queue() -> HandoffQueue:
     return HandoffQueue()
+
+
+@lru_cache(maxsize=1)
+def service_hours() -> ServiceHours:
+    return ServiceHours.from_env()

@@ -63,6 +63,8 @@ def main() -> None:
             return
         print(f"政策通: REST channel at http://localhost:{args.port}/webhooks/rest/webhook", flush=True)
         print(f"政策通: HTTP API token in RASA_API_TOKEN or {DATA_DIR / 'api_token'}", flush=True)
+        print(f"政策通: agent console at http://localhost:{args.port}/console/ (accounts: make agent NAME=…)",
+              flush=True)
         server = subprocess.Popen(
             [RASA, "run", *common, "--credentials", "credentials.yml", "--enable-api",
              "--auth-token", api_token(), "--port", str(args.port), "--interface", "127.0.0.1"],

@@ -7,9 +7,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import service
-from actions.actions import ActionAnswerPolicy, ActionHandoff, ActionPolicyFallback, ActionSessionStart
+from actions.actions import (ActionAnswerPolicy, ActionHandoff, ActionPolicyFallback, ActionRecordRating,
+                             ActionSessionStart)
 from actions.policy_core import PolicyService, load_knowledge_base
-from bot.handoff import HandoffQueue, TicketStatus
+from bot.handoff import HandoffQueue, Rating, TicketStatus
+from bot.service_hours import ServiceHours
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +53,7 @@ def test_arrival_with_slots_answers_with_date():
                            slots={"person_category": "in_service", "arrival_month": "1月份"})
     messages, events = run(ActionAnswerPolicy(), tracker)
     assert "2026年3月5日" in texts(messages)
-    assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False,
+    assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False, "rating_requested": False,
                                    "person_category": "in_service", "arrival_month": "2026-01"}
 
 
@@ -59,7 +61,7 @@ def test_arrival_without_category_asks_with_buttons():
     messages, events = run(ActionAnswerPolicy(), make_tracker("钱什么时候到账", "account_arrival"))
     assert "在职职工还是退休人员" in messages[0]["text"]
     assert [b["title"] for b in messages[0]["buttons"]] == ["在职职工", "退休人员", "灵活就业"]
-    assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False}
+    assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False, "rating_requested": False}
 
 
 def test_inform_continues_last_topic():
@@ -104,7 +106,7 @@ def test_handoff_records_masked_contact_and_pauses(handoff_db):
     tracker = make_tracker("转人工", "request_human", history=history, channel="telegram")
     messages, events = run(ActionHandoff(), tracker)
     assert "12345" in texts(messages) and "人工" in texts(messages)
-    assert slot_events(events) == {"handoff_active": True, "handoff_offered": False}
+    assert slot_events(events) == {"handoff_active": True, "handoff_offered": False, "rating_requested": False}
     assert any(e["event"] == "pause" for e in events)
     [ticket] = HandoffQueue(handoff_db).tickets()
     assert (ticket.channel, ticket.reason.value, ticket.contact) == ("telegram", "asked_for_human", "138****5678")
@@ -191,3 +193,55 @@ def test_session_start_keeps_slots_and_pause():
     assert slot_events(events) == {"handoff_active": True, "person_category": "retired"}
     _, events = run(ActionSessionStart(), make_tracker("hi", "greet", slots={"handoff_active": False}))
     assert "pause" not in [e["event"] for e in events]
+
+
+def test_outside_service_hours_the_resident_leaves_a_message(handoff_db, monkeypatch):
+    monkeypatch.setattr("actions.actions.service_hours", lambda: ServiceHours.parse("sun 00:00-00:01"))
+    messages, events = run(ActionHandoff(), make_tracker("转人工", "request_human"))
+    text = texts(messages)
+    assert "不是人工客服的服务时间（周日 00:00–00:01）" in text and "留言" in text and "12345" in text
+    assert any(e["event"] == "pause" for e in events)
+    [ticket] = HandoffQueue(handoff_db).tickets()
+    assert ticket.after_hours and ticket.status is TicketStatus.WAITING
+
+
+def test_within_service_hours_no_after_hours_notice(handoff_db, monkeypatch):
+    monkeypatch.setattr("actions.actions.service_hours", lambda: ServiceHours.parse("always"))
+    messages, _ = run(ActionHandoff(), make_tracker("转人工", "request_human"))
+    assert "服务时间" not in texts(messages) and "工作人员接手后" in texts(messages)
+    assert not HandoffQueue(handoff_db).tickets()[0].after_hours
+
+
+def _closed_ticket(handoff_db, sender="resident-1"):
+    queue = HandoffQueue(handoff_db)
+    ticket = queue.open_ticket(sender, "socketio", "asked_for_human")
+    queue.take(ticket.id, "wang")
+    queue.close(ticket.id, "wang")
+    return queue, ticket
+
+
+@pytest.mark.parametrize("text,intent,rating", [("满意", "affirm", Rating.SATISFIED),
+                                                ("没解决", "deny", Rating.UNSATISFIED),
+                                                ("不满意", "complain", Rating.UNSATISFIED)])
+def test_rating_is_recorded_with_the_closed_ticket(handoff_db, text, intent, rating):
+    queue, ticket = _closed_ticket(handoff_db)
+    messages, events = run(ActionRecordRating(), make_tracker(text, intent, slots={"rating_requested": True}))
+    assert queue.ticket(ticket.id).rating is rating
+    assert slot_events(events) == {"rating_requested": False}
+    assert ("感谢您的评价" in texts(messages)) is (rating is Rating.SATISFIED)
+    assert not any(e["event"] == "pause" for e in events)  # a bad rating is recorded, not a new hand-off
+
+
+def test_rating_still_thanks_when_database_is_down(monkeypatch):
+    def broken():
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr("actions.actions.handoff_queue", broken)
+    messages, _ = run(ActionRecordRating(), make_tracker("满意", "affirm"))
+    assert "感谢您的评价" in texts(messages)
+
+
+def test_a_policy_answer_ends_a_pending_rating():
+    _, events = run(ActionAnswerPolicy(), make_tracker("医保存折是什么", "account_what_is",
+                                                       slots={"rating_requested": True}))
+    assert slot_events(events)["rating_requested"] is False

@@ -1,0 +1,60 @@
+"""Logged-in agent sessions, kept in the hand-off database so every Rasa process accepts them."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+from sqlalchemy import Column, DateTime, String, create_engine, delete, select
+from sqlalchemy.orm import declarative_base, sessionmaker
+
+from bot.config import database_url
+
+Base = declarative_base()
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+class SessionRow(Base):
+    __tablename__ = "console_sessions"
+    # Only a hash of the cookie value is stored: a copy of the database does not log anyone in.
+    token_hash = Column(String(64), primary_key=True)
+    agent = Column(String(64), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class SessionStore:
+    def __init__(self, url: Optional[str] = None) -> None:
+        engine = create_engine(url or database_url("HANDOFF_DB_URL", "handoff.db"), future=True, pool_pre_ping=True)
+        Base.metadata.create_all(engine)
+        self._session = sessionmaker(engine, future=True)
+
+    def create(self, agent: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = datetime.now(timezone.utc)
+        with self._session.begin() as session:
+            session.execute(delete(SessionRow).where(SessionRow.expires_at < now))
+            session.add(SessionRow(token_hash=_hash(token), agent=agent, expires_at=now + SESSION_LIFETIME))
+        return token
+
+    def agent_for(self, token: Optional[str]) -> Optional[str]:
+        if not token:
+            return None
+        with self._session() as session:
+            row = session.get(SessionRow, _hash(token))
+            if row is None or _aware(row.expires_at) < datetime.now(timezone.utc):
+                return None
+            return row.agent
+
+    def end(self, token: Optional[str]) -> None:
+        if token:
+            with self._session.begin() as session:
+                session.execute(delete(SessionRow).where(SessionRow.token_hash == _hash(token)))

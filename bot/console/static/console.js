@@ -1,0 +1,117 @@
+// 政策通 agent console: polls the queue and the open conversation; all calls need the session cookie.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const REASONS_POLL_MS = 2000;
+  const DETAIL_POLL_MS = 1000;
+  let selected = null;
+  let me = null;
+
+  async function api(path, options) {
+    const response = await fetch("/console/api/" + path, Object.assign({credentials: "same-origin"}, options || {}));
+    if (response.status === 401) { window.location.href = "/console/login"; throw new Error("401"); }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error || ("HTTP " + response.status));
+    return body;
+  }
+  const post = (path, body) => api(path, {method: "POST", headers: {"Content-Type": "application/json"},
+                                          body: JSON.stringify(body || {})});
+
+  function status(text) { $("status").textContent = text || ""; }
+  function minutes(seconds) { return seconds < 60 ? "不到1分钟" : Math.floor(seconds / 60) + "分钟"; }
+  function clock(epoch) { return new Date(epoch * 1000).toLocaleTimeString("zh-CN", {hour12: false}); }
+  const CHANNELS = {socketio: "网页", telegram: "Telegram", rest: "REST", cmdline: "命令行"};
+
+  async function refreshQueue() {
+    try {
+      const data = await api("tickets");
+      $("count-waiting").textContent = data.counts.waiting;
+      $("count-taken").textContent = data.counts.taken;
+      $("count-closed").textContent = data.counts.closed_today;
+      $("count-satisfaction").textContent = data.counts.satisfaction_rate === null ? "–"
+        : Math.round(data.counts.satisfaction_rate * 100) + "%";
+      const list = $("tickets");
+      list.replaceChildren();
+      for (const ticket of data.tickets) {
+        const item = document.createElement("li");
+        item.dataset.ticket = ticket.id;
+        if (selected === ticket.id) item.className = "selected";
+        const who = ticket.status === "taken" ? "处理中：" + ticket.agent : "等待中";
+        const title = document.createElement("div");
+        title.textContent = "#" + ticket.id + " · " + (CHANNELS[ticket.channel] || ticket.channel) + " · " + who
+          + (ticket.after_hours ? " · 非工作时间留言" : "");
+        const reason = document.createElement("div");
+        reason.className = "reason";
+        reason.textContent = ticket.reason_label;
+        const meta = document.createElement("div");
+        meta.className = "meta";
+        meta.textContent = "已等待 " + minutes(ticket.waiting_seconds) + " · 最近消息 " + clock(ticket.last_activity);
+        item.append(title, reason, meta);
+        item.addEventListener("click", () => { selected = ticket.id; refreshDetail(); refreshQueue(); });
+        list.append(item);
+      }
+      $("empty").hidden = data.tickets.length > 0;
+      status("");
+    } catch (error) { if (error.message !== "401") status("无法连接服务器：" + error.message); }
+  }
+
+  async function refreshDetail() {
+    if (selected === null) return;
+    try {
+      const ticket = await api("tickets/" + selected);
+      $("detail").hidden = false;
+      $("detail-title").textContent = "工单 #" + ticket.id + "（" + ticket.reason_label + "）";
+      $("detail-meta").textContent = "渠道：" + (CHANNELS[ticket.channel] || ticket.channel) + " · 会话：" + ticket.conversation_id
+        + (ticket.contact ? " · 联系方式：" + ticket.contact : "") + " · 状态：" + {waiting: "等待中", taken: "处理中：" + ticket.agent, closed: "已关闭"}[ticket.status];
+      const mine = ticket.status === "taken" && me && ticket.agent === me.username;
+      $("take").disabled = ticket.status !== "waiting";
+      $("close").disabled = !mine;
+      $("reply").disabled = !mine;
+      $("send").disabled = !mine;
+      const transcript = $("transcript");
+      const atBottom = transcript.scrollTop + transcript.clientHeight >= transcript.scrollHeight - 10;
+      transcript.replaceChildren();
+      for (const line of ticket.transcript) {
+        const item = document.createElement("li");
+        item.className = line.role;
+        const who = {resident: "居民", bot: "机器人", agent: "坐席 " + (line.agent || ""), system: ""}[line.role];
+        item.textContent = (who ? who + "（" + clock(line.time) + "）：" : "") + line.text
+          + (line.buttons && line.buttons.length ? "\n[按钮] " + line.buttons.join(" | ") : "");
+        if (line.role === "resident" && line.intent) {
+          const nlu = document.createElement("span");
+          nlu.className = "nlu";
+          nlu.textContent = "意图 " + line.intent + " · 置信度 " + (line.confidence || 0).toFixed(2);
+          item.append(nlu);
+        }
+        transcript.append(item);
+      }
+      if (atBottom) transcript.scrollTop = transcript.scrollHeight;
+    } catch (error) { if (error.message !== "401") status(error.message); }
+  }
+
+  $("take").addEventListener("click", async () => {
+    try { await post("tickets/" + selected + "/take"); status(""); } catch (error) { status(error.message); }
+    refreshDetail(); refreshQueue();
+  });
+  $("close").addEventListener("click", async () => {
+    try { await post("tickets/" + selected + "/close"); status("已结束服务，机器人已请居民评价。"); }
+    catch (error) { status(error.message); }
+    refreshDetail(); refreshQueue();
+  });
+  $("reply-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("reply").value.trim();
+    if (!text) return;
+    try {
+      const result = await post("tickets/" + selected + "/reply", {text: text});
+      $("reply").value = "";
+      status(result.delivered ? "" : "居民的渠道不支持主动推送，消息已记录在会话中。");
+    } catch (error) { status(error.message); }
+    refreshDetail();
+  });
+
+  api("me").then((account) => { me = account; $("me").textContent = account.name + "（" + account.username + "）"; });
+  refreshQueue();
+  setInterval(refreshQueue, REASONS_POLL_MS);
+  setInterval(refreshDetail, DETAIL_POLL_MS);
+})();
