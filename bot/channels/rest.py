@@ -1,11 +1,14 @@
 """Rasa's REST channel with request validation: malformed bodies get a 400 with a clear message, not a 500."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.exceptions import SanicException
 from sanic.request import Request
+
+from bot.rate_limit import RateLimiter, rate_limited
 
 MAX_MESSAGE_CHARS = 5000  # longer messages are cut: nobody types more, and NLU time grows with length
 MAX_SENDER_CHARS = 128
@@ -29,6 +32,9 @@ class ValidatingRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def blueprint(self, on_new_message: Callable[[Any], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(rate_limited(on_new_message, RateLimiter.from_env()))
 
     async def _extract_sender(self, req: Request) -> Optional[str]:
         sender = _body(req).get("sender")

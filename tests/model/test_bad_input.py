@@ -47,3 +47,12 @@ def test_malformed_requests_are_refused_cleanly(assistant, payload):
     else:
         assert status == 400, (status, body)
     assert "个人账户" in reply_text(assistant.say("odd-malformed", "医保存折是什么"))
+
+
+def test_a_flooding_sender_is_slowed_down_politely(assistant):
+    from bot.rate_limit import TOO_FAST_TEXT
+
+    replies = [reply_text(assistant.say("flood-1", "你好")) for _ in range(30)]
+    refused = [r for r in replies if r == TOO_FAST_TEXT]
+    assert replies[0] != TOO_FAST_TEXT and len(refused) >= 5  # burst of 20, then 30 a minute
+    assert "个人账户" in reply_text(assistant.say("flood-2", "医保存折是什么"))  # others are not affected
