@@ -9,15 +9,22 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 export PYTHONPATH := $(CURDIR)
 MODEL := models/policy-qa.tar.gz
+WEBCHAT_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock train validate run actions shell agent test test-unit clean
+.PHONY: help install lock train validate run actions shell agent test test-unit webchat-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed ## Create the virtual environment from the lock file
+install: $(VENV)/.installed $(WEBCHAT_DEPS) ## Create the virtual environment from the lock file and install the web chat's npm files
+
+webchat-deps: $(WEBCHAT_DEPS) ## Install the web chat page's client files from web/package-lock.json (npm ci)
+
+$(WEBCHAT_DEPS): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $@
 
 $(VENV)/.installed: requirements/lock.txt
 	python3 -m venv $(VENV)
@@ -41,7 +48,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 validate: $(VENV)/.installed ## Check domain, data and stories for consistency
 	$(RASA) data validate --fail-on-warnings
 
-run: $(MODEL) ## Run the action server and the Rasa server (REST + token-protected HTTP API) on localhost:5005
+run: $(MODEL) $(WEBCHAT_DEPS) ## Run the action server and the Rasa server (REST + token-protected HTTP API) on localhost:5005
 	$(PY) -m bot.run
 
 actions: $(VENV)/.installed ## Run only the action server on localhost:5055
@@ -50,10 +57,10 @@ actions: $(VENV)/.installed ## Run only the action server on localhost:5055
 shell: $(MODEL) ## Chat with the assistant in the terminal
 	$(PY) -m bot.run --shell
 
-test: $(MODEL) ## Run the whole test suite (unit, data, stories, held-out NLU, end-to-end)
+test: $(MODEL) $(WEBCHAT_DEPS) ## Run the whole test suite (unit, data, stories, held-out NLU, end-to-end)
 	$(PY) -m pytest
 
-test-unit: $(VENV)/.installed ## Run the fast tests only (no trained model needed)
+test-unit: $(VENV)/.installed $(WEBCHAT_DEPS) ## Run the fast tests only (no trained model needed)
 	$(PY) -m pytest -m "not model"
 
 agent: $(VENV)/.installed ## Add an agent console account or change its password: make agent NAME=wang

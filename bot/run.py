@@ -62,6 +62,7 @@ def main() -> None:
             subprocess.run([RASA, "shell", *common], cwd=PROJECT_ROOT, env=env, check=False)
             return
         print(f"政策通: REST channel at http://localhost:{args.port}/webhooks/rest/webhook", flush=True)
+        print(f"政策通: web chat at http://localhost:{args.port}/webchat/", flush=True)
         print(f"政策通: HTTP API token in RASA_API_TOKEN or {DATA_DIR / 'api_token'}", flush=True)
         print(f"政策通: agent console at http://localhost:{args.port}/console/ (accounts: make agent NAME=…)",
               flush=True)
