@@ -13,7 +13,7 @@ WEBCHAT_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock train validate run actions shell agent test test-unit webchat-deps clean
+.PHONY: help install lock train validate run actions shell agent test test-unit bench bench-smoke webchat-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -62,6 +62,12 @@ test: $(MODEL) $(WEBCHAT_DEPS) ## Run the whole test suite (unit, data, stories,
 
 test-unit: $(VENV)/.installed $(WEBCHAT_DEPS) ## Run the fast tests only (no trained model needed)
 	$(PY) -m pytest -m "not model"
+
+bench: $(MODEL) ## Run the full benchmark (NLU, conversations, speed vs the starter bot, resources; ~45 min), update README
+	$(PY) -m bench
+
+bench-smoke: $(MODEL) ## Run the short benchmark smoke test (~1 min) into bench/results/tmp/smoke
+	$(PY) -m bench --smoke
 
 agent: $(VENV)/.installed ## Add an agent console account or change its password: make agent NAME=wang
 	@test -n "$(NAME)" || { echo "usage: make agent NAME=<username> [DISPLAY=显示名]"; exit 2; }
