@@ -127,8 +127,8 @@ def is_answer(body: object) -> bool:
 
 def degraded_texts() -> tuple[str, ...]:
     """Polite stand-in replies of this project that are not answers: the action server could not be
-    reached (bot/action_fallback.py) or the sender was rate limited (bot/rate_limit.py)."""
-    from bot.action_fallback import UNAVAILABLE_TEXT
+    reached (bot/remote_action.py) or the sender was rate limited (bot/rate_limit.py)."""
+    from bot.remote_action import UNAVAILABLE_TEXT
     from bot.rate_limit import TOO_FAST_TEXT
 
     return UNAVAILABLE_TEXT, TOO_FAST_TEXT
