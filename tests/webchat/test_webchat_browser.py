@@ -5,22 +5,18 @@ conversation, and the server going away. Screenshots go to results/webchat/.
 """
 import json
 import re
-import shutil
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.testing import start_assistant
+from tests.browser import WebChatPage, chromium
 
 pytestmark = pytest.mark.model
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SHOTS = PROJECT_ROOT / "results" / "webchat"
 HEX32 = re.compile(r"[0-9a-f]{32}")
-WAIT = 60  # seconds: two cores shared with other test runs
 CREDENTIALS = """\
 rest:
 bot.channels.socketio.WebChatInput:
@@ -42,95 +38,14 @@ def assistant(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    # Never skipped: CI installs Debian's chromium and chromium-driver (.ci/run).
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.fail(f"{', '.join(missing)} missing: apt-get install -y chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=390,844", "--lang=zh-CN",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(WAIT)
-    # Chromium's windows are at least 500 px wide: emulate the phone's viewport (390 x 844 CSS px).
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"), 390, 844, mobile=True)
     yield driver
     driver.quit()
 
 
-class Page:
-    def __init__(self, driver, url):
-        self.driver, self.url = driver, url
-
-    def js(self, script, *args):
-        return self.driver.execute_script(script, *args)
-
-    def wait(self, condition, what, timeout=WAIT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.3)
-        self.shot("failed")
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}; bot said: {self.bot_texts()[-3:]}")
-
-    def shot(self, name):
-        self.driver.save_screenshot(str(SHOTS / f"{name}.png"))
-
-    @property
-    def session_id(self):
-        return self.js("return localStorage.getItem('policyChat.sessionId')")
-
-    def ready(self):
-        return self.js("return !document.getElementById('chat-send').disabled")
-
-    def banner_shown(self):
-        return self.js("var b = document.getElementById('chat-banner');"
-                       "return !b.hidden && b.getBoundingClientRect().height > 0 ? b.textContent : ''")
-
-    def messages(self):
-        return self.js("return Array.from(document.querySelectorAll('#chat-log .msg')).map(m => ({"
-                       "role: m.classList.contains('msg-user') ? 'user' : 'bot',"
-                       "text: (m.querySelector('.msg-text') || {}).textContent || '',"
-                       "buttons: Array.from(m.querySelectorAll('.chip')).map(b => b.textContent)}))")
-
-    def bot_texts(self):
-        try:
-            return [m["text"] for m in self.messages() if m["role"] == "bot"]
-        except Exception:  # the page itself is gone
-            return []
-
-    def send(self, text):
-        self.wait(self.ready, "the chat to be connected")
-        self.driver.find_element("id", "chat-input").send_keys(text)
-        self.driver.find_element("id", "chat-send").click()
-        assert self.messages()[-1] == {"role": "user", "text": text, "buttons": []}
-        assert self.js("return document.getElementById('chat-input').value") == ""
-
-    def ask(self, text, expect, timeout=WAIT):
-        """Type `text`, send it, and wait for new bot messages whose joined text matches `expect`."""
-        before = len(self.bot_texts())
-        self.send(text)
-        return self.wait_bot(before, expect, timeout)
-
-    def wait_bot(self, before, expect, timeout=WAIT):
-        pattern = re.compile(expect)
-        return self.wait(lambda: pattern.search("\n".join(self.bot_texts()[before:])) and self.bot_texts()[before:],
-                         f"a bot message matching {expect!r}", timeout)
-
-
 @pytest.fixture(scope="module")
 def page(browser, assistant):
-    return Page(browser, f"{assistant.url}/webchat/")
+    return WebChatPage(browser, f"{assistant.url}/webchat/", SHOTS)
 
 
 def user_events(assistant, sender):
@@ -159,8 +74,7 @@ def test_2_buttons_are_shown_and_clicked(page, assistant):
     page.shot("02-buttons")
 
     before = len(page.bot_texts())
-    chip = [c for c in page.driver.find_elements("css selector", ".chip") if c.text == "退休人员"][-1]
-    chip.click()
+    page.click_button("退休人员")
     assert page.messages()[-1] == {"role": "user", "text": "退休人员", "buttons": []}
     page.wait_bot(before, "哪个月")
     answer = page.ask("1月份", r"退休人员.*\d+月5日")
