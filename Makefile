@@ -13,7 +13,7 @@ WEBCHAT_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock train validate run actions shell agent test test-unit bench bench-smoke webchat-deps clean
+.PHONY: help install lock train validate run actions shell agent test test-unit bench bench-smoke soak webchat-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ bench: $(MODEL) ## Run the full benchmark (NLU, conversations, speed vs the star
 
 bench-smoke: $(MODEL) ## Run the short benchmark smoke test (~1 min) into bench/results/tmp/smoke
 	$(PY) -m bench --smoke
+
+soak: $(MODEL) ## Mixed load for 30 min (SOAK_SECONDS=…): errors, p50/p95 latency, RSS growth into results/soak/
+	$(PY) -m bench.soak
 
 agent: $(VENV)/.installed ## Add an agent console account or change its password: make agent NAME=wang
 	@test -n "$(NAME)" || { echo "usage: make agent NAME=<username> [DISPLAY=显示名]"; exit 2; }

@@ -143,6 +143,11 @@ async def send(client: httpx.AsyncClient, url: str, sender: str, text: str,
         return "timeout"
     except httpx.HTTPError as error:
         return f"exception:{type(error).__name__}"
+    return reply_error(response, degraded)
+
+
+def reply_error(response: httpx.Response, degraded: Sequence[str] = ()) -> Optional[str]:
+    """None when the REST response is an answer, else a short error kind."""
     if response.status_code != 200:
         return f"http_{response.status_code}"
     try:

@@ -45,6 +45,7 @@ class RunningAssistant:
     data_dir: Path
     log_dir: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
+    actions_url: str = ""  # the action server's base URL (started here or shared with another assistant)
 
     def post(self, path: str, payload: Any, timeout: float = 60) -> tuple[int, Any]:
         body = payload if isinstance(payload, (bytes, bytearray)) else json.dumps(payload).encode("utf-8")
@@ -98,32 +99,41 @@ def start_assistant(
     token: str = "test-token",
     extra_env: Optional[dict] = None,
     credentials: Path = PROJECT_ROOT / "credentials.yml",
+    endpoints_extra: str = "",
+    actions_url: Optional[str] = None,
 ) -> RunningAssistant:
-    """Start both servers with their databases and logs in `work_dir`."""
+    """Start both servers with their databases and logs in `work_dir`.
+
+    `endpoints_extra` is appended to the generated endpoints.yml (e.g. a `lock_store:` block);
+    with `actions_url` (another assistant's `actions_url`) only the Rasa server is started and it uses
+    that action server: several Rasa servers behind one action server, as in production."""
     if not MODEL.exists():
         raise FileNotFoundError(f"{MODEL} not found: run `make train` first")
     data_dir, log_dir = work_dir / "var", work_dir / "logs"
     data_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
-    actions_port, rasa_port = free_port(), free_port()
+    rasa_port = free_port()
+    actions_port = None if actions_url else free_port()
+    actions_url = actions_url or f"http://127.0.0.1:{actions_port}"
     endpoints = work_dir / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        "tracker_store:\n  type: bot.tracker_store.EnvSQLTrackerStore\n",
+        f'action_endpoint:\n  url: "{actions_url}/webhook"\n'
+        "tracker_store:\n  type: bot.tracker_store.EnvSQLTrackerStore\n" + endpoints_extra,
         encoding="utf-8",
     )
     # A developer's real Telegram settings never reach a test server: only extra_env can set them.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     env = {**inherited, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
            "TF_CPP_MIN_LOG_LEVEL": "2", "POLICY_DATA_DIR": str(data_dir), **(extra_env or {})}
-    running = RunningAssistant(f"http://127.0.0.1:{rasa_port}", token, data_dir, log_dir)
-    actions = subprocess.Popen(
-        [RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        cwd=PROJECT_ROOT, env=env, stdout=open(log_dir / "actions.log", "wb"), stderr=subprocess.STDOUT,
-    )
-    running.processes.append(actions)
+    running = RunningAssistant(f"http://127.0.0.1:{rasa_port}", token, data_dir, log_dir, actions_url=actions_url)
     try:
-        _wait(f"http://127.0.0.1:{actions_port}/health", 90, actions)
+        if actions_port is not None:
+            actions = subprocess.Popen(
+                [RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+                cwd=PROJECT_ROOT, env=env, stdout=open(log_dir / "actions.log", "wb"), stderr=subprocess.STDOUT,
+            )
+            running.processes.append(actions)
+            _wait(f"{actions_url}/health", 90, actions)
         server = subprocess.Popen(
             [RASA, "run", "-m", str(MODEL), "--endpoints", str(endpoints), "--credentials",
              str(credentials), "--enable-api", "--auth-token", token,
