@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -47,9 +48,19 @@ def _latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+# A place name as NLU extracts it (北京, 深圳市, 西城区 …). Entities typed as an intent payload
+# ('/account_arrival{"region": "<script>…"}') can be anything: such values are not places and are never
+# repeated in an answer.
+PLACE_NAME = re.compile(r"[\u4e00-\u9fff]{1,12}")
+
+
+def _place(value: Any) -> Optional[str]:
+    return value.strip() if isinstance(value, str) and PLACE_NAME.fullmatch(value.strip()) else None
+
+
 def _regions(tracker: Tracker) -> list[str]:
     # Every place named in this message counts ("在湛江看病，深圳参保"), then the one remembered.
-    return [*_latest_entities(tracker, "region"), tracker.get_slot("region")]
+    return [_place(value) for value in (*_latest_entities(tracker, "region"), tracker.get_slot("region"))]
 
 
 def _send(dispatcher: CollectingDispatcher, prompt: render.Prompt) -> None:

@@ -6,6 +6,9 @@ loads the project's channels (bot/channels/__init__.py).
    becomes a message that the bot cannot look it up right now, with 12345 and the hand-off offered. The
    next message calls the action server again, so the bot answers normally as soon as it is back — no
    restart needed.
+   A request that could not even be written — aiohttp reused a keep-alive connection the action server
+   had just closed ("Cannot write to closing transport", seen under concurrent load) — never reached the
+   action server, so it is sent once more on a fresh connection before anything fails.
 2. The action server's response is validated against Rasa's JSON schema with a validator built once.
    Rasa calls jsonschema.validate(), which checks the schema itself against its meta-schema on every
    call: ~24 of the ~57 ms of a single-user message (bench/results/profile.md). Same checks, same errors.
@@ -31,10 +34,29 @@ NOT_WRAPPED = {"action_session_start"}
 _original_run = RemoteAction.run
 
 
+def _never_sent(error: BaseException) -> bool:
+    """Did the request fail while being written (so the action server cannot have run the action)?"""
+    seen: set[int] = set()
+    cause: Any = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        text = str(cause)
+        if "Cannot write to closing transport" in text or "Can not write request body" in text:
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 async def _run_or_apologise(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any,
                             domain: Any) -> list[Event]:
     try:
-        return await _original_run(self, output_channel, nlg, tracker, domain)
+        try:
+            return await _original_run(self, output_channel, nlg, tracker, domain)
+        except RasaException as first:
+            if isinstance(first, ActionExecutionRejection) or not _never_sent(first):
+                raise
+            logger.warning("action server connection was closed before %s was sent: sending it again", self.name())
+            return await _original_run(self, output_channel, nlg, tracker, domain)
     except ActionExecutionRejection:
         raise
     except RasaException as error:

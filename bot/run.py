@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from .config import DATA_DIR, PROJECT_ROOT
+from .cors import cors_arguments
 
 MODEL = PROJECT_ROOT / "models" / "policy-qa.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -68,7 +69,8 @@ def main() -> None:
               flush=True)
         server = subprocess.Popen(
             [RASA, "run", *common, "--credentials", "credentials.yml", "--enable-api",
-             "--auth-token", api_token(), "--port", str(args.port), "--interface", "127.0.0.1"],
+             "--auth-token", api_token(), "--port", str(args.port), "--interface", "127.0.0.1",
+             *cors_arguments(env)],
             cwd=PROJECT_ROOT, env=env,
         )
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .config import PROJECT_ROOT
+from .cors import cors_arguments
 
 MODEL = PROJECT_ROOT / "models" / "policy-qa.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -137,7 +138,7 @@ def start_assistant(
         server = subprocess.Popen(
             [RASA, "run", "-m", str(MODEL), "--endpoints", str(endpoints), "--credentials",
              str(credentials), "--enable-api", "--auth-token", token,
-             "--port", str(rasa_port), "--interface", "127.0.0.1"],
+             "--port", str(rasa_port), "--interface", "127.0.0.1", *cors_arguments(env)],
             cwd=PROJECT_ROOT, env=env, stdout=open(log_dir / "rasa.log", "wb"), stderr=subprocess.STDOUT,
         )
         running.processes.append(server)

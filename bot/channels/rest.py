@@ -1,4 +1,5 @@
-"""Rasa's REST channel with request validation: malformed bodies get a 400 with a clear message, not a 500."""
+"""Rasa's REST channel with request validation: malformed bodies get a 400 (too large ones a 413) with a
+clear message, not a 500."""
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Optional
@@ -12,13 +13,28 @@ from bot.rate_limit import RateLimiter, rate_limited
 
 MAX_MESSAGE_CHARS = 5000  # longer messages are cut: nobody types more, and NLU time grows with length
 MAX_SENDER_CHARS = 128
+MAX_BODY_BYTES = 64 * 1024  # a message of MAX_MESSAGE_CHARS with metadata fits many times over
+MAX_METADATA_DEPTH = 16  # deeper metadata is dropped: serialising it would hit Python's recursion limit
 
 
 class BadRequest(SanicException):
     status_code = 400
+    quiet = True  # the client's mistake: no traceback in the server log
+
+
+class BodyTooLarge(SanicException):
+    status_code = 413
+    quiet = True
 
 
 def _body(request: Request) -> dict[str, Any]:
+    raw = request.body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"请求体不能超过{MAX_BODY_BYTES // 1024} KB (request body too large)")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("请求体必须是UTF-8编码的JSON (request body must be UTF-8 encoded JSON)")
     try:
         body = request.json
     except Exception:  # Sanic raises on invalid JSON
@@ -26,6 +42,22 @@ def _body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是JSON对象 (request body must be a JSON object)")
     return body
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply dicts and lists nest in `value` (0 for a scalar), without recursion."""
+    depth, level = 0, [value]
+    while True:
+        containers = [item for item in level if isinstance(item, (dict, list))]
+        if not containers:
+            return depth
+        depth += 1
+        level = [child for item in containers for child in (item.values() if isinstance(item, dict) else item)]
+
+
+def usable_metadata(value: Any) -> Optional[dict[str, Any]]:
+    """Client metadata kept only when it is a JSON object of modest depth."""
+    return value if isinstance(value, dict) and nesting_depth(value) <= MAX_METADATA_DEPTH else None
 
 
 class ValidatingRestInput(RestInput):
@@ -52,6 +84,13 @@ class ValidatingRestInput(RestInput):
             raise BadRequest("'message' 必须是字符串 ('message' must be a string)")
         return message[:MAX_MESSAGE_CHARS]
 
+    def _extract_input_channel(self, req: Request) -> str:
+        channel = _body(req).get("input_channel")
+        if channel is None or channel == "":
+            return self.name()
+        if not isinstance(channel, str) or len(channel) > 64:
+            raise BadRequest("'input_channel' 必须是字符串 ('input_channel' must be a short string)")
+        return channel
+
     def get_metadata(self, request: Request) -> Optional[dict[str, Any]]:
-        metadata = _body(request).get("metadata")
-        return metadata if isinstance(metadata, dict) else None
+        return usable_metadata(_body(request).get("metadata"))

@@ -33,12 +33,14 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import MAX_MESSAGE_CHARS
+from bot.channels.rest import MAX_MESSAGE_CHARS, usable_metadata
 from bot.config import PROJECT_ROOT
+from bot.cors import socketio_origin_check
 from bot.rate_limit import RateLimiter, rate_limited
 
 logger = logging.getLogger(__name__)
 
+EMPTY_MESSAGE_TEXT = "请输入您想咨询的问题，例如：医保存折是什么？"
 WEB_DIR = PROJECT_ROOT / "web"
 PAGE_PREFIX = "/webchat"
 SESSION_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as issued by session_request
@@ -83,7 +85,7 @@ def _metadata(value: Any) -> Dict[str, Any]:
             value = json.loads(value)
         except ValueError:
             return {}
-    return value if isinstance(value, dict) else {}
+    return usable_metadata(value) or {}
 
 
 def _serve(entry: tuple[Path, str], extra_headers: Optional[dict] = None) -> HTTPResponse:
@@ -144,6 +146,9 @@ class WebChatInput(SocketIOInput):
         # (2) no transport upgrades: clients stay on long-polling, websocket is never offered.
         sio.eio.allow_upgrades = False
         sio.eio.transports = ["polling"]
+        # Rasa turns Engine.IO's origin check off (cors_allowed_origins=[]): browsers may connect from the
+        # page's own origin and from CORS_ORIGINS only, as for the HTTP API.
+        sio.eio.cors_allowed_origins = socketio_origin_check()
 
         # Rebuild the blueprint with our subclass so `register` also adds the page routes.
         webchat = WebChatBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
@@ -153,8 +158,10 @@ class WebChatInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         # (1) Rasa's session_request handler does not await enter_room.
+        # Handlers take what a broken client may send: no argument, or several (python-socketio passes them
+        # positionally; a missing one would be a TypeError in the server log).
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None, *_extra: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = valid_session_id(requested) or uuid.uuid4().hex
             if self.session_persistence:
@@ -164,13 +171,11 @@ class WebChatInput(SocketIOInput):
             logger.debug("socket.io client %s joined session %s", sid, session_id)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None, *_extra: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 logger.warning("socket.io: a message without text was ignored")
                 return
             text = data["message"][:MAX_MESSAGE_CHARS]
-            if not text.strip():
-                return
             if self.session_persistence:
                 sender_id = (await sio.get_session(sid, namespace=namespace)).get("session_id")
                 if not sender_id:
@@ -181,6 +186,9 @@ class WebChatInput(SocketIOInput):
                     return
             else:
                 sender_id = sid
+            if not text.strip():  # nothing to answer, but the resident still hears from us
+                await SocketIOOutput(sio, self.bot_message_evt).send_text_message(sender_id, EMPTY_MESSAGE_TEXT)
+                return
             await handle(UserMessage(
                 text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
                 input_channel=self.name(), metadata=_metadata(data.get(self.metadata_key)),

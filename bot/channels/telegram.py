@@ -44,6 +44,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.rest import MAX_MESSAGE_CHARS
+from bot.rate_limit import RateLimiter, rate_limited
+
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "telegram"
@@ -448,7 +451,7 @@ def parse_update(update: Any, callbacks: CallbackStore, bot_username: Optional[s
         incoming.text = COMMANDS.get(name, COMMANDS["help"])
         return incoming
     # Typed text never reaches Rasa as an intent payload ("/intent{...}"): only buttons and commands do.
-    incoming.text = text.lstrip("/").strip() or COMMANDS["help"]
+    incoming.text = text.lstrip("/").strip()[:MAX_MESSAGE_CHARS] or COMMANDS["help"]
     return incoming
 
 
@@ -640,6 +643,7 @@ class TelegramInput(InputChannel):
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._turns: Optional[asyncio.Semaphore] = None
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
+        self._limiter = RateLimiter.from_env()  # the same per-sender limit as the other resident channels
         for secret in self.settings.secrets():
             protect_secret(secret)
         quiet_http_loggers()
@@ -688,7 +692,7 @@ class TelegramInput(InputChannel):
     # ----- lifecycle
 
     async def start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        self._on_new_message = on_new_message
+        self._on_new_message = self._limited(on_new_message)
         if not self.enabled:
             return
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
@@ -861,25 +865,35 @@ class TelegramInput(InputChannel):
                 await TelegramOutput(bot, self.callbacks).send_text_message(str(incoming.chat_id), incoming.reply)
             if incoming.text is None or self._on_new_message is None:
                 return
-            async with self._chat_lock(incoming.chat_id):
-                async with self._turns or asyncio.Semaphore(1):
-                    typing = _Typing(bot, incoming.chat_id)
-                    await typing.start()
-                    output = TelegramOutput(bot, self.callbacks, before_send=typing.stop)
-                    try:
-                        await self._on_new_message(UserMessage(
-                            incoming.text,
-                            output_channel=output,
-                            sender_id=str(incoming.chat_id),
-                            input_channel=self.name(),
-                            metadata=incoming.metadata,
-                        ))
-                    finally:
-                        typing.stop()
+            # The rate limit counts messages as they arrive, before they wait for the chat's turn.
+            await self._on_new_message(UserMessage(
+                incoming.text,
+                output_channel=TelegramOutput(bot, self.callbacks),
+                sender_id=str(incoming.chat_id),
+                input_channel=self.name(),
+                metadata=incoming.metadata,
+            ))
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("Telegram update %s could not be handled", incoming.update_id)
+
+    def _limited(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+        """on_new_message behind the rate limit, one turn per chat at a time, with "typing…"."""
+
+        async def turn(message: UserMessage) -> None:
+            chat_id = chat_id_of(message.sender_id)
+            async with self._chat_lock(chat_id):
+                async with self._turns or asyncio.Semaphore(1):
+                    typing = _Typing(message.output_channel.bot, chat_id)
+                    await typing.start()
+                    message.output_channel.before_send = typing.stop
+                    try:
+                        await on_new_message(message)
+                    finally:
+                        typing.stop()
+
+        return rate_limited(turn, self._limiter)
 
     # ----- HTTP routes
 
@@ -918,7 +932,7 @@ class TelegramInput(InputChannel):
                 raw = None
             if not isinstance(raw, dict):
                 return response.json({"error": "expected a Telegram update"}, status=400)
-            self._on_new_message = self._on_new_message or on_new_message
+            self._on_new_message = self._on_new_message or self._limited(on_new_message)
             self._accept_raw(raw)  # handled in the background: Telegram wants a quick 200
             return response.json({"ok": True})
 

@@ -52,3 +52,43 @@ def test_install_replaces_both_methods():
     remote_action.install()
     assert RemoteAction._validate_action_result is remote_action._validate_action_result
     assert RemoteAction.run is remote_action._run_or_apologise
+
+
+def test_a_request_never_written_is_sent_once_more(monkeypatch):
+    """aiohttp reused a keep-alive connection the action server had closed: the request never left."""
+    import asyncio
+
+    from rasa.shared.exceptions import RasaException
+
+    calls = []
+
+    async def flaky(self, *args):
+        calls.append(1)
+        if len(calls) == 1:
+            try:
+                raise ConnectionResetError("Cannot write to closing transport")
+            except ConnectionResetError as cause:
+                raise RasaException("Failed to execute custom action 'action_session_start'.") from cause
+        return ["ok"]
+
+    monkeypatch.setattr(remote_action, "_original_run", flaky)
+    action = RemoteAction("action_session_start", None)
+    assert asyncio.run(remote_action._run_or_apologise(action, None, None, None, None)) == ["ok"]
+    assert len(calls) == 2
+
+
+def test_other_failures_are_not_repeated(monkeypatch):
+    import asyncio
+
+    from rasa.shared.exceptions import RasaException
+
+    calls = []
+
+    async def down(self, *args):
+        calls.append(1)
+        raise RasaException("Couldn't connect to the server")
+
+    monkeypatch.setattr(remote_action, "_original_run", down)
+    events = asyncio.run(remote_action._run_or_apologise(RemoteAction("action_answer_policy", None), None, None,
+                                                         None, None))
+    assert len(calls) == 1 and events[0].text == remote_action.UNAVAILABLE_TEXT

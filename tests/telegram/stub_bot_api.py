@@ -189,7 +189,10 @@ class StubBotApi:
                     with stub._cond:
                         stub.calls.append(Call(token, method, params, time.monotonic()))
                     status, payload = stub._answer(token, method, params)
-                raw = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+                try:
+                    raw = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+                except UnicodeEncodeError:  # lone surrogates (hostile-input tests): JSON escapes, as Telegram
+                    raw = json.dumps(payload).encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
