@@ -210,37 +210,35 @@ def plot_speed(speed: dict, out_dir: Path) -> list[str]:
     written = []
     labels = {"政策通 (ours)": "policy-qa (ours)"}  # the default font has no CJK glyphs
 
+    colours = ("tab:blue", "tab:orange")
+
+    def finish(fig: Any, ax: Any, ylabel: str, title: str, name: str) -> str:
+        ax.set_xticks(sorted({r["concurrency"] for _, levels in series for r in levels}))
+        ax.set_xlabel("concurrent conversations")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out_dir / name, dpi=110)
+        plt.close(fig)
+        return name
+
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for (name, levels), colour in zip(series, ("tab:blue", "tab:orange")):
+    for (name, levels), colour in zip(series, colours):
         xs = [r["concurrency"] for r in levels]
         ax.plot(xs, [r["latency"]["p50_ms"] for r in levels], "o-", color=colour, label=f"{labels.get(name, name)} p50")
         ax.plot(xs, [r["latency"]["p95_ms"] for r in levels], "s--", color=colour, label=f"{labels.get(name, name)} p95")
-    ax.set_xticks(sorted({r["concurrency"] for _, levels in series for r in levels}))
-    ax.set_xlabel("concurrent conversations")
-    ax.set_ylabel("latency per message (ms)")
-    ax.set_title("Latency against concurrency (REST)")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out_dir / "latency_vs_concurrency.png", dpi=110)
-    plt.close(fig)
-    written.append("latency_vs_concurrency.png")
+    written.append(finish(fig, ax, "latency per message (ms)", "Latency against concurrency (REST)",
+                          "latency_vs_concurrency.png"))
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for (name, levels), colour in zip(series, ("tab:blue", "tab:orange")):
-        xs = [r["concurrency"] for r in levels]
-        ax.plot(xs, [r["throughput_msg_s"] for r in levels], "o-", color=colour, label=labels.get(name, name))
-    ax.set_xticks(sorted({r["concurrency"] for _, levels in series for r in levels}))
-    ax.set_xlabel("concurrent conversations")
-    ax.set_ylabel("answered messages per second")
-    ax.set_title("Throughput against concurrency (REST)")
+    for (name, levels), colour in zip(series, colours):
+        ax.plot([r["concurrency"] for r in levels], [r["throughput_msg_s"] for r in levels], "o-", color=colour,
+                label=labels.get(name, name))
     ax.set_ylim(bottom=0)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out_dir / "throughput_vs_concurrency.png", dpi=110)
-    plt.close(fig)
-    written.append("throughput_vs_concurrency.png")
+    written.append(finish(fig, ax, "answered messages per second", "Throughput against concurrency (REST)",
+                          "throughput_vs_concurrency.png"))
     return written
 
 

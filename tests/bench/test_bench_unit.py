@@ -285,3 +285,17 @@ def test_degraded_replies_count_as_errors():
     assert asyncio.run(one([{"recipient_id": "s", "text": unavailable}])) == "degraded_reply"
     assert asyncio.run(one([{"recipient_id": "s", "text": too_fast}])) == "degraded_reply"
     assert asyncio.run(one([])) == "empty_reply"
+
+
+def test_speed_plots_are_written(tmp_path):
+    from bench.report import plot_speed
+
+    def levels(scale):
+        return [{"concurrency": c, "throughput_msg_s": scale * c ** 0.5,
+                 "latency": {"p50_ms": 50.0 * c, "p95_ms": 80.0 * c}} for c in (1, 10, 20)]
+
+    written = plot_speed({"ours": {"levels": levels(2.0)}, "baseline": {"levels": levels(1.0)}}, tmp_path)
+    assert written == ["latency_vs_concurrency.png", "throughput_vs_concurrency.png"]
+    for name in written:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plot_speed({}, tmp_path) == []

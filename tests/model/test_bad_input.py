@@ -95,6 +95,15 @@ def http(assistant, method: str, path: str, body: bytes = None, headers: dict = 
         return error.code, dict(error.headers), error.read()
 
 
+def send_corpus(channel: str, one) -> dict:
+    """`one(entry) -> (id, reply)` for every corpus message, WORKERS at a time."""
+    started = time.monotonic()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        replies = dict(pool.map(one, MESSAGES.values()))
+    print(f"\n{channel}: {len(replies)} messages in {time.monotonic() - started:.1f} s")
+    return replies
+
+
 # --------------------------------------------------------------------------- REST
 
 
@@ -116,11 +125,7 @@ def rest_replies(assistant):
             result["raw"] = assistant.post("/webhooks/rest/webhook", body)
         return entry["id"], result
 
-    started = time.monotonic()
-    with ThreadPoolExecutor(WORKERS) as pool:
-        replies = dict(pool.map(one, MESSAGES.values()))
-    print(f"\nREST: {len(replies)} messages in {time.monotonic() - started:.1f} s")
-    return replies
+    return send_corpus("REST", one)
 
 
 @pytest.mark.parametrize("entry_id", MESSAGES)
@@ -247,11 +252,7 @@ def socketio_replies(assistant):
         finally:
             chat.close()
 
-    started = time.monotonic()
-    with ThreadPoolExecutor(WORKERS) as pool:
-        replies = dict(pool.map(one, MESSAGES.values()))
-    print(f"\nsocket.io: {len(replies)} messages in {time.monotonic() - started:.1f} s")
-    return replies
+    return send_corpus("socket.io", one)
 
 
 @pytest.mark.parametrize("entry_id", MESSAGES)
