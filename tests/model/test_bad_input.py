@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +24,7 @@ import yaml
 from bot.evaluation import reply_text
 from bot.rate_limit import TOO_FAST_TEXT
 from bot.testing import start_assistant
+from tests.socketio_client import ChatSocket
 from tests.telegram.stub_bot_api import StubBotApi, message_update
 
 pytestmark = pytest.mark.model
@@ -193,60 +193,13 @@ def test_rest_flooding_sender_is_slowed_down_politely(assistant):
 # --------------------------------------------------------------------------- socket.io (web chat)
 
 
-class ChatSocket:
-    """A python-socketio client speaking like the web chat page: long-polling, session_request,
-    user_uttered → bot_uttered."""
-
-    def __init__(self, url: str, headers: dict = None) -> None:
-        self.events: list[tuple[str, object]] = []
-        self.changed = threading.Condition()
-        self.sio = socketio.Client(reconnection=False)
-        for name in ("session_confirm", "bot_uttered"):
-            self.sio.on(name, lambda data, name=name: self._record(name, data))
-        self.sio.connect(url, transports=["polling"], wait_timeout=30, headers=headers or {})
-
-    def _record(self, name: str, data: object) -> None:
-        with self.changed:
-            self.events.append((name, data))
-            self.changed.notify_all()
-
-    def of(self, name: str) -> list:
-        with self.changed:
-            return [data for event, data in self.events if event == name]
-
-    def wait(self, name: str, count: int = 1, timeout: float = 120) -> list:
-        with self.changed:
-            self.changed.wait_for(lambda: len([1 for e, _ in self.events if e == name]) >= count, timeout)
-        return self.of(name)
-
-    def new_session(self) -> str:
-        self.sio.emit("session_request", {})
-        return self.wait("session_confirm")[-1]
-
-    def say(self, session: str, text: str, settle: float = 0.7) -> list[str]:
-        """Send one message; the texts of every bot message that arrives until `settle` s of quiet."""
-        before = len(self.of("bot_uttered"))
-        self.sio.emit("user_uttered", {"message": text, "session_id": session})
-        self.wait("bot_uttered", before + 1)
-        while True:
-            count = len(self.of("bot_uttered"))
-            time.sleep(settle)
-            if len(self.of("bot_uttered")) == count:
-                break
-        return [m.get("text") or "" for m in self.of("bot_uttered")[before:]] + [
-            q.get("title", "") for m in self.of("bot_uttered")[before:] for q in m.get("quick_replies") or []]
-
-    def close(self) -> None:
-        self.sio.disconnect()
-
-
 @pytest.fixture(scope="module")
 def socketio_replies(assistant):
     """Each message in a fresh conversation on its own socket, several sockets at a time."""
     def one(entry):
         chat = ChatSocket(assistant.url)
         try:
-            return entry["id"], chat.say(chat.new_session(), message_text(entry))
+            return entry["id"], chat.say(chat.session(), message_text(entry))
         except Exception as exc:  # reported by the test of this message
             return entry["id"], [f"ERROR {type(exc).__name__}: {exc}"]
         finally:
@@ -264,7 +217,7 @@ def test_socketio_survives_malformed_events_and_still_answers(socketio_replies, 
     deep = json.loads('{"a":' * 200 + "1" + "}" * 200)  # deeper than the client's own encoder can recurse
     chat = ChatSocket(assistant.url)
     try:
-        session = chat.new_session()
+        session = chat.session()
         for payload in ("not a dict", 42, None, [1, 2], {"message": 5}, {"message": None},
                         {"message": ["医保"]}, {"message": "hi", "session_id": {"a": 1}},
                         {"message": "hi", "session_id": session, "customData": "{broken json"},
@@ -275,7 +228,7 @@ def test_socketio_survives_malformed_events_and_still_answers(socketio_replies, 
         chat.sio.emit("session_request", "not a dict")
         chat.sio.emit("session_request")
         chat.sio.emit("session_request", {"session_id": "../" * 20})
-        chat.wait("session_confirm", 3)
+        chat.wait("session_confirm", 4)  # the first, then the three above
         assert all(re.fullmatch(r"[0-9a-f]{32}", s) for s in chat.of("session_confirm"))
         latest = chat.of("session_confirm")[-1]
         chat.sio.emit("user_uttered", {"message": NORMAL_QUESTION, "session_id": latest})
@@ -287,7 +240,7 @@ def test_socketio_survives_malformed_events_and_still_answers(socketio_replies, 
         chat.close()
     fresh = ChatSocket(assistant.url)  # and a new visitor is served too
     try:
-        assert NORMAL_ANSWER in "\n".join(fresh.say(fresh.new_session(), NORMAL_QUESTION))
+        assert NORMAL_ANSWER in "\n".join(fresh.say(fresh.session(), NORMAL_QUESTION))
     finally:
         fresh.close()
 
@@ -295,14 +248,14 @@ def test_socketio_survives_malformed_events_and_still_answers(socketio_replies, 
 def test_socketio_flooding_session_is_slowed_down_politely(assistant):
     chat = ChatSocket(assistant.url)
     try:
-        session = chat.new_session()
+        session = chat.session()
         for index in range(30):
             chat.sio.emit("user_uttered", {"message": "你好", "session_id": session})
             time.sleep(0.05)  # the client batches queued packets; Engine.IO takes 16 per request
         chat.wait("bot_uttered", 30)
         time.sleep(2)
         texts = [m.get("text") for m in chat.of("bot_uttered")]
-        assert 5 <= texts.count(TOO_FAST_TEXT) <= 10, texts  # burst of 20, then 30 a minute  # burst of 20, then 30 a minute
+        assert 5 <= texts.count(TOO_FAST_TEXT) <= 10, texts  # burst of 20, then 30 a minute
     finally:
         chat.close()
 
@@ -385,7 +338,7 @@ def test_cors_socketio_only_for_own_and_configured_origins(assistant):
         ChatSocket(assistant.url, headers={"Origin": OTHER_ORIGIN})
     chat = ChatSocket(assistant.url, headers={"Origin": ALLOWED_ORIGIN})
     try:
-        assert NORMAL_ANSWER in "\n".join(chat.say(chat.new_session(), NORMAL_QUESTION))
+        assert NORMAL_ANSWER in "\n".join(chat.say(chat.session(), NORMAL_QUESTION))
     finally:
         chat.close()
 

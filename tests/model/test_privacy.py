@@ -1,9 +1,10 @@
-"""Personal data sent on every channel is masked in the tracker store, the hand-off database and the logs,
-and the bot never echoes it. (The web chat is covered in tests/webchat.)"""
+"""Personal data sent on every resident channel (REST, web chat, Telegram) is masked in the tracker store,
+the hand-off database and the logs, and the bot never echoes it."""
 import pytest
 
 from bot.evaluation import reply_text
 from bot.testing import start_assistant
+from tests.socketio_client import ChatSocket
 from tests.telegram.stub_bot_api import StubBotApi, message_update
 
 pytestmark = pytest.mark.model
@@ -18,12 +19,16 @@ MESSAGE = f"我的身份证号是{ID_NUMBER}，手机{MOBILE}，银行卡{BANK_C
 def stored(tmp_path_factory):
     stub = StubBotApi(tokens=(TOKEN,)).start()
     work = tmp_path_factory.mktemp("privacy")
-    (work / "credentials.yml").write_text("bot.channels.rest.ValidatingRestInput:\nbot.channels.telegram.TelegramInput:\n",
-                                          encoding="utf-8")
-    assistant = start_assistant(work, credentials=work / "credentials.yml", extra_env={
+    assistant = start_assistant(work, extra_env={  # every channel of credentials.yml
         "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": stub.base_url, "TELEGRAM_POLL_TIMEOUT": "1"})
     try:
         replies = [reply_text(assistant.say("privacy-rest", MESSAGE)), reply_text(assistant.say("privacy-rest", "转人工"))]
+        web = ChatSocket(assistant.url)
+        try:
+            web_session = web.session()
+            replies += web.say(web_session, MESSAGE) + web.say(web_session, "转人工")
+        finally:
+            web.close()
         for chat, text in ((8101, MESSAGE), (8101, "/human")):
             since = len(stub.calls)
             stub.queue(TOKEN, message_update(chat, text))
@@ -34,11 +39,11 @@ def stored(tmp_path_factory):
         stub.stop()
     files = {path.name: path.read_bytes().decode("utf-8", "replace")
              for path in [*(work / "var").glob("*.db"), *(work / "logs").glob("*.log")]}
-    return replies, tracker, files
+    return replies, tracker, files, web_session
 
 
 def test_databases_and_logs_hold_no_personal_data(stored):
-    _, _, files = stored
+    files = stored[2]
     assert {"tracker.db", "handoff.db", "rasa.log", "actions.log"} <= set(files)
     for name, content in files.items():
         for raw in RAW:
@@ -46,15 +51,16 @@ def test_databases_and_logs_hold_no_personal_data(stored):
     assert "110105********1234" in files["tracker.db"] and "139****5678" in files["handoff.db"]
 
 
-def test_both_channels_were_stored(stored):
-    _, _, files = stored
-    assert "privacy-rest" in files["tracker.db"] and "8101" in files["tracker.db"]
-    assert files["handoff.db"].count("139****5678") >= 2  # one ticket per channel, contact masked
+def test_every_channel_was_stored(stored):
+    _, _, files, web_session = stored
+    for conversation in ("privacy-rest", web_session, "8101"):
+        assert conversation in files["tracker.db"] and conversation in files["handoff.db"]
+    assert files["handoff.db"].count("139****5678") >= 3  # one ticket per channel, contact masked
 
 
 def test_the_bot_never_echoes_personal_data(stored):
-    replies, tracker, _ = stored
-    assert len(replies) >= 4 and all(replies)
+    replies, tracker = stored[:2]
+    assert len(replies) >= 6 and all(replies)
     for reply in replies:
         assert not any(raw in reply for raw in RAW), reply
     user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]

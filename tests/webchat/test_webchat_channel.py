@@ -6,20 +6,19 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-import socketio
 from rasa.core.channels.socketio import SocketIOInput
 
 from bot.channels import socketio as webchat
 from bot.channels.socketio import STATIC_FILES, WebChatInput
 from bot.config import PROJECT_ROOT
 from bot.testing import free_port
+from tests.socketio_client import ChatSocket
 
 WEB = PROJECT_ROOT / "web"
 SETTINGS = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
@@ -144,44 +143,12 @@ def test_engine_io_offers_no_upgrade_and_refuses_websocket(server):
 
 # --- the socket.io protocol over the wire (python-socketio client, long-polling) --------------------
 
-class Client:
-    def __init__(self, url: str):
-        self.events: list[tuple[str, object]] = []
-        self.changed = threading.Condition()
-        self.sio = socketio.Client(reconnection=False)
-        for name in ("session_confirm", "bot_uttered"):
-            self.sio.on(name, lambda data, name=name: self._record(name, data))
-        self.sio.connect(url, transports=["polling"], wait_timeout=30)
-
-    def _record(self, name, data):
-        with self.changed:
-            self.events.append((name, data))
-            self.changed.notify_all()
-
-    def wait(self, name: str, count: int = 1, timeout: float = 30) -> list:
-        with self.changed:
-            self.changed.wait_for(lambda: len(self.of(name)) >= count, timeout=timeout)
-        found = self.of(name)
-        assert len(found) >= count, f"{name}: got {self.events}"
-        return found
-
-    def of(self, name: str) -> list:
-        return [data for event, data in self.events if event == name]
-
-    def session(self, session_id=None) -> str:
-        self.sio.emit("session_request", {"session_id": session_id})
-        return self.wait("session_confirm", count=len(self.of("session_confirm")) + 1)[-1]
-
-    def close(self):
-        self.sio.disconnect()
-
-
 @pytest.fixture
 def client(server):
     clients = []
 
     def connect():
-        clients.append(Client(server))
+        clients.append(ChatSocket(server))
         return clients[-1]
     yield connect
     for c in clients:
