@@ -4,20 +4,14 @@ import asyncio
 
 from bot.channels.socketio import EMPTY_MESSAGE_TEXT, WebChatInput
 
-from .test_webchat_channel import SETTINGS, FakeServerState, _handlers
+from .test_webchat_channel import SETTINGS, _handlers, recording_channel
 
 SESSION = "22222222222222222222222222222222"
 
 
 def test_empty_message_gets_a_polite_prompt_not_the_assistant(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "0")
-    received = []
-
-    async def on_new_message(message):
-        received.append(message.text)
-
-    sio, handlers = _handlers(WebChatInput.from_credentials(SETTINGS), on_new_message)
-    state = FakeServerState(sio, awaitable_enter_room=False)
+    received, state, handlers = recording_channel()
 
     async def conversation():
         await handlers["session_request"]("sid-1", {"session_id": SESSION})

@@ -266,6 +266,17 @@ def _handlers(channel, on_new_message=None):
     return channel.sio, channel.sio.handlers["/"]
 
 
+def recording_channel():
+    """A web chat channel on a fake socket.io server whose assistant records every message it receives."""
+    received = []
+
+    async def on_new_message(message):
+        received.append(message)
+
+    sio, handlers = _handlers(WebChatInput.from_credentials(SETTINGS), on_new_message)
+    return received, FakeServerState(sio, awaitable_enter_room=False), handlers
+
+
 @pytest.mark.parametrize("awaitable", [True, False], ids=["socketio>=5.10", "socketio-5.9"])
 def test_enter_room_is_awaited(awaitable):
     sio, handlers = _handlers(WebChatInput.from_credentials(SETTINGS))
@@ -297,13 +308,7 @@ def test_no_transport_upgrades():
 
 def test_user_message_goes_to_the_assistant_with_its_session(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "0")
-    received = []
-
-    async def on_new_message(message):
-        received.append(message)
-
-    sio, handlers = _handlers(WebChatInput.from_credentials(SETTINGS), on_new_message)
-    FakeServerState(sio, awaitable_enter_room=False)
+    received, _, handlers = recording_channel()
     session = "fedcba9876543210fedcba9876543210"
 
     async def conversation():
@@ -325,13 +330,7 @@ def test_user_message_goes_to_the_assistant_with_its_session(monkeypatch):
 def test_rate_limit_applies_as_on_rest(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "1")
     monkeypatch.setenv("RATE_LIMIT_BURST", "2")
-    received = []
-
-    async def on_new_message(message):
-        received.append(message.text)
-
-    sio, handlers = _handlers(WebChatInput.from_credentials(SETTINGS), on_new_message)
-    state = FakeServerState(sio, awaitable_enter_room=False)
+    received, state, handlers = recording_channel()
     session = "11111111111111111111111111111111"
 
     async def conversation():
@@ -339,5 +338,5 @@ def test_rate_limit_applies_as_on_rest(monkeypatch):
         for text in ("一", "二", "三"):
             await handlers["user_uttered"]("sid-1", {"message": text, "session_id": session})
     asyncio.run(conversation())
-    assert received == ["一", "二"]
+    assert [m.text for m in received] == ["一", "二"]
     assert "太快" in state.emitted[-1][1]["text"] and state.emitted[-1][2] == session
