@@ -15,11 +15,11 @@ from rasa_sdk.events import (
 )
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.handoff import HandoffReason, Rating
+from policy_core.handoff import HandoffReason, Rating
 
-from .policy_core.privacy import find_contact
-from .policy_core import render
-from .policy_core.replies import (
+from policy_core.privacy import find_contact
+from policy_core import render
+from policy_core.replies import (
     ASK_ARRIVAL_MONTH,
     ASK_PERSON_CATEGORY,
     Reply,

@@ -4,11 +4,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from bot.handoff import HandoffQueue
-from bot.service_hours import ServiceHours
+from policy_core.handoff import HandoffQueue
+from policy_core.service_hours import ServiceHours
 
-from .policy_core import PolicyService, load_knowledge_base
-from .policy_core.knowledge_base import DEFAULT_KNOWLEDGE_DIR
+from policy_core import PolicyService, load_knowledge_base
+from policy_core.knowledge_base import DEFAULT_KNOWLEDGE_DIR
 
 
 @lru_cache(maxsize=1)

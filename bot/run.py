@@ -14,7 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .config import DATA_DIR, PROJECT_ROOT
+from policy_core.config import DATA_DIR, PROJECT_ROOT
 from .cors import cors_arguments
 
 MODEL = PROJECT_ROOT / "models" / "policy-qa.tar.gz"

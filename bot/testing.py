@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from .config import PROJECT_ROOT
+from policy_core.config import PROJECT_ROOT
 from .cors import cors_arguments
 
 MODEL = PROJECT_ROOT / "models" / "policy-qa.tar.gz"

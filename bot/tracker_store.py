@@ -22,9 +22,9 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.policy_core.privacy import mask_personal_data
+from policy_core.privacy import mask_personal_data
 
-from .config import database_url
+from policy_core.config import database_url
 
 logger = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.rest import MAX_MESSAGE_CHARS, usable_metadata
-from bot.config import PROJECT_ROOT
+from policy_core.config import PROJECT_ROOT
 from bot.cors import socketio_origin_check
 from bot.rate_limit import RateLimiter, rate_limited
 

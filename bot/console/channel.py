@@ -20,9 +20,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.policy_core.answers import CHINA_TIME
-from actions.policy_core.privacy import mask_personal_data
-from bot.handoff import HandoffQueue, Ticket, TicketConflict, TicketStatus
+from policy_core.answers import CHINA_TIME
+from policy_core.privacy import mask_personal_data
+from policy_core.handoff import HandoffQueue, Ticket, TicketConflict, TicketStatus
 
 from .accounts import authenticate, load_accounts
 from .sessions import SessionStore

@@ -9,7 +9,7 @@ from typing import Optional
 from sqlalchemy import Column, DateTime, String, create_engine, delete, select
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from bot.config import database_url
+from policy_core.config import database_url
 
 Base = declarative_base()
 SESSION_LIFETIME = timedelta(hours=12)

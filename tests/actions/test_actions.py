@@ -9,9 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import service
 from actions.actions import (ActionAnswerPolicy, ActionHandoff, ActionPolicyFallback, ActionRecordRating,
                              ActionSessionStart)
-from actions.policy_core import PolicyService, load_knowledge_base
-from bot.handoff import HandoffQueue, Rating, TicketStatus
-from bot.service_hours import ServiceHours
+from policy_core import PolicyService, load_knowledge_base
+from policy_core.handoff import HandoffQueue, Rating, TicketStatus
+from policy_core.service_hours import ServiceHours
 
 
 @pytest.fixture(autouse=True)

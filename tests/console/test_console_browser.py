@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from bot.config import PROJECT_ROOT
+from policy_core.config import PROJECT_ROOT
 from bot.console.accounts import save_account
-from bot.handoff import HandoffQueue
+from policy_core.handoff import HandoffQueue
 from bot.testing import start_assistant
 from tests.browser import WAIT, WebChatPage, chromium, wait_until
 

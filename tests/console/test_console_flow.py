@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.console.accounts import save_account
-from bot.handoff import HandoffQueue
+from policy_core.handoff import HandoffQueue
 from bot.testing import start_assistant
 from tests.telegram.stub_bot_api import StubBotApi, callback_update, message_update
 

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from bot.config import PROJECT_ROOT
+from policy_core.config import PROJECT_ROOT
 from bot.testing import start_assistant
 
 pytestmark = pytest.mark.model

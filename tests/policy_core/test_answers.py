@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from actions.policy_core import (
+from policy_core import (
     ArrivalAnswer,
     EligibilityAnswer,
     FactAnswer,

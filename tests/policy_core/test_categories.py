@@ -1,6 +1,6 @@
 import pytest
 
-from actions.policy_core.categories import PersonCategory, parse_person_category
+from policy_core.categories import PersonCategory, parse_person_category
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.policy_core.categories import PersonCategory
-from actions.policy_core.knowledge_base import (
+from policy_core.categories import PersonCategory
+from policy_core.knowledge_base import (
     DEFAULT_KNOWLEDGE_DIR,
     KnowledgeBaseError,
     load_knowledge_base,

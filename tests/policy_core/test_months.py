@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from actions.policy_core.months import MonthParseError, YearMonth, parse_month
+from policy_core.months import MonthParseError, YearMonth, parse_month
 
 NOVEMBER = date(2026, 11, 22)
 

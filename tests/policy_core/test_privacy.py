@@ -1,6 +1,6 @@
 import pytest
 
-from actions.policy_core.privacy import find_contact, mask_personal_data
+from policy_core.privacy import find_contact, mask_personal_data
 
 
 @pytest.mark.parametrize(

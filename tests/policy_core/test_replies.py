@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from actions.policy_core import PolicyService, load_knowledge_base
-from actions.policy_core.replies import (
+from policy_core import PolicyService, load_knowledge_base
+from policy_core.replies import (
     ASK_ARRIVAL_MONTH,
     ASK_PERSON_CATEGORY,
     is_policy_topic,

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.config import PROJECT_ROOT
+from policy_core.config import PROJECT_ROOT
 from bot.testing import start_assistant
 from tests.browser import WebChatPage, chromium
 

@@ -16,7 +16,7 @@ from rasa.core.channels.socketio import SocketIOInput
 
 from bot.channels import socketio as webchat
 from bot.channels.socketio import STATIC_FILES, WebChatInput
-from bot.config import PROJECT_ROOT
+from policy_core.config import PROJECT_ROOT
 from bot.testing import free_port
 from tests.socketio_client import ChatSocket
 

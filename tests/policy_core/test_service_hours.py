@@ -2,8 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from actions.policy_core.answers import CHINA_TIME
-from bot.service_hours import ServiceHours, ServiceHoursError
+from policy_core.answers import CHINA_TIME
+from policy_core.service_hours import ServiceHours, ServiceHoursError
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=CHINA_TIME)
 

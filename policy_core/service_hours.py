@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Optional
 
-from actions.policy_core.answers import CHINA_TIME
+from .answers import CHINA_TIME
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")

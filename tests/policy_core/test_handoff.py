@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.handoff import HandoffQueue, HandoffReason, Rating, TicketConflict, TicketStatus
+from policy_core.handoff import HandoffQueue, HandoffReason, Rating, TicketConflict, TicketStatus
 
 
 def test_one_open_ticket_per_conversation(tmp_path):
@@ -27,9 +27,9 @@ def test_tickets_survive_a_new_queue_object(tmp_path):
 
 def test_default_url_is_sqlite_in_data_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("HANDOFF_DB_URL", raising=False)
-    import bot.config
+    import policy_core.config
 
-    monkeypatch.setattr(bot.config, "DATA_DIR", tmp_path / "var")
+    monkeypatch.setattr(policy_core.config, "DATA_DIR", tmp_path / "var")
     queue = HandoffQueue()
     assert queue.url == f"sqlite:///{tmp_path / 'var' / 'handoff.db'}"
     assert (tmp_path / "var" / "handoff.db").exists()

@@ -10,7 +10,7 @@ import yaml
 
 from .categories import PersonCategory
 
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge"
 ALL_CATEGORIES = "all"
 VERDICTS = ("reimbursable", "settled_on_site", "original_required", "not_until_corrected")
 HANDOFF_REASONS = ("needs_personal_records",)

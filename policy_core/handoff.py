@@ -13,7 +13,7 @@ from typing import Optional
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, create_engine, func, select, update
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from actions.policy_core.privacy import mask_personal_data
+from .privacy import mask_personal_data
 
 from .config import database_url
 
