@@ -10,7 +10,7 @@ export PYTHONWARNINGS := ignore
 export PYTHONPATH := $(CURDIR)
 MODEL := models/policy-qa.tar.gz
 WEBCHAT_DEPS := web/node_modules/.package-lock.json
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge -type f 2>/dev/null) $(wildcard bot/knowledge_importer.py bot/nlu_normalizer.py)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock train validate run actions shell agent test test-unit bench bench-smoke soak webchat-deps clean

@@ -16,6 +16,7 @@ from sqlalchemy.orm import declarative_base, sessionmaker
 from .privacy import mask_personal_data
 
 from .config import database_url
+from .wording import HANDOFF_REASON_LABELS
 
 Base = declarative_base()
 
@@ -29,13 +30,7 @@ class HandoffReason(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {
-            "asked_for_human": "您要求人工服务",
-            "not_understood": "我没能理解您的问题",
-            "dissatisfied": "您对回答不满意",
-            "out_of_scope": "问题超出我的服务范围",
-            "needs_personal_records": "需要查询您的个人记录",
-        }[self.value]
+        return HANDOFF_REASON_LABELS[self.value]
 
 
 class TicketStatus(str, enum.Enum):

@@ -9,21 +9,17 @@ from typing import Any, Optional
 import yaml
 
 from .categories import PersonCategory
+from .wording import HANDOFF_REASON_LABELS
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge"
 ALL_CATEGORIES = "all"
 VERDICTS = ("reimbursable", "settled_on_site", "original_required", "not_until_corrected")
-HANDOFF_REASONS = ("needs_personal_records",)
-# Topics whose answers are computed need a rule of the matching kind.
-REQUIRED_RULE_KIND = {
-    "account_arrival": "arrival",
-    "account_eligibility": "eligibility",
-    "reimburse_photocopy": "reimbursement",
-    "reimburse_settled_receipt": "reimbursement",
-    "sanfutie": "reimbursement",
-    "village_clinic": "reimbursement",
-}
-_RULE_CLASSES = {"arrival": "ArrivalRule", "eligibility": "EligibilityRule", "reimbursement": "ReimbursementRule"}
+# Rules computed in code, named by kind in the data (see policy_core/rules.py).
+LAW_RULE_KINDS = ("unemployment_period", "injury_claim_deadline", "pension_years", "late_fee")
+ROUTE_IDS = ("medical_security", "hrss", "housing_fund", "other")
+# Files in knowledge/ that hold no facts: sources, the routing table and the answerability settings.
+NOT_FACT_FILES = ("sources.yml", "routing.yml", "answerability.yml")
+_TOPIC_RE = re.compile(r"[a-z][a-z0-9_]{1,59}")
 # Folded YAML joins lines with spaces; Chinese text must not get them.
 _CJK_SPACE = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
 _DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -54,11 +50,19 @@ class Source:
     id: str
     title: str
     date: str
-    file: Optional[str] = None
+    file: Optional[str] = None  # seed file in ../shared/seeds (never shown to residents)
+    law_file: Optional[str] = None  # law text in ../shared/laws
+    url: Optional[str] = None
+
+    @property
+    def is_law(self) -> bool:
+        return self.law_file is not None
 
     def describe(self) -> str:
-        where = f"，资料文件 {self.file}" if self.file else ""
-        return f"{self.title}（{self.date}{where}）"
+        """For people: the document or publication with its date (a law: its version date)."""
+        if self.is_law:
+            return f"《{self.title}》（{self.date}版本）"
+        return f"{self.title}（{self.date}）"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,13 @@ class ReimbursementRule:
 
 
 @dataclass(frozen=True)
+class LawRule:
+    """A rule of national law computed in code; `kind` is one of LAW_RULE_KINDS."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
 class PolicyFact:
     id: str
     topic: str
@@ -94,9 +105,15 @@ class PolicyFact:
     district: Optional[str] = None
     questions: tuple[str, ...] = ()
     later_change: Optional[str] = None
-    rule: ArrivalRule | EligibilityRule | ReimbursementRule | None = None
+    rule: ArrivalRule | EligibilityRule | ReimbursementRule | LawRule | None = None
     offer_handoff: bool = False
     handoff: Optional[str] = None
+    # Term groups: the fact is only given when the question has a term of every group (policy_core/answerability.py).
+    subject: tuple[tuple[str, ...], ...] = ()
+    key_figures: tuple[str, ...] = ()
+    route: Optional[str] = None  # agency for local details (knowledge/routing.yml)
+    local_note: Optional[str] = None
+    needs_account: bool = False  # about the personal account: categories without one get that answer
 
     def applies_to_category(self, category: Optional[PersonCategory]) -> bool:
         if ALL_CATEGORIES in self.applies_to:
@@ -116,11 +133,11 @@ class KnowledgeBase:
     def by_topic(self, topic: str) -> list[PolicyFact]:
         return [fact for fact in self.facts if fact.topic == topic]
 
-    def get(self, fact_id: str) -> PolicyFact:
-        for fact in self.facts:
-            if fact.id == fact_id:
-                return fact
-        raise KeyError(fact_id)
+    def rule_facts(self, rule_type: type) -> list[PolicyFact]:
+        return [fact for fact in self.facts if isinstance(fact.rule, rule_type)]
+
+    def questions_of(self, topic: str) -> list[str]:
+        return [question for fact in self.by_topic(topic) for question in fact.questions]
 
 
 def _require(data: dict, key: str, kind: type | tuple, file: str, entry: str) -> Any:
@@ -156,6 +173,8 @@ def _parse_rule(raw: Any, file: str, entry: str):
         if not steps or not all(isinstance(step, str) and step.strip() for step in steps):
             raise KnowledgeBaseError(file, entry, "next_steps must be a non-empty list of texts")
         return ReimbursementRule(verdict, _require(raw, "reason", str, file, entry), tuple(steps))
+    if kind in LAW_RULE_KINDS:
+        return LawRule(kind)
     raise KnowledgeBaseError(file, entry, f"unknown rule kind {kind!r}")
 
 
@@ -173,7 +192,8 @@ def _parse_sources(data: Any, file: str) -> dict[str, Source]:
             raise KnowledgeBaseError(file, entry, f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
         if source_id in sources:
             raise KnowledgeBaseError(file, entry, "duplicate source id")
-        sources[source_id] = Source(source_id, _require(raw, "title", str, file, entry), date, raw.get("file"))
+        sources[source_id] = Source(source_id, _require(raw, "title", str, file, entry), date, raw.get("file"),
+                                    raw.get("law_file"), raw.get("url"))
     return sources
 
 
@@ -199,16 +219,24 @@ def _parse_fact(raw: Any, index: int, file: str, sources: dict[str, Source]) -> 
     if source_id not in sources:
         raise KnowledgeBaseError(file, entry, f"source {source_id!r} is not listed in sources.yml")
     handoff = raw.get("handoff")
-    if handoff is not None and handoff not in HANDOFF_REASONS:
+    if handoff is not None and handoff not in HANDOFF_REASON_LABELS:
         raise KnowledgeBaseError(file, entry, f"unknown handoff reason {handoff!r}")
     questions = raw.get("questions") or []
     if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
         raise KnowledgeBaseError(file, entry, "questions must be a list of texts")
     topic = _require(raw, "topic", str, file, entry)
+    if not _TOPIC_RE.fullmatch(topic):
+        raise KnowledgeBaseError(file, entry, f"topic {topic!r} must be snake_case English (it is an intent name)")
     rule = _parse_rule(raw.get("rule"), file, entry)
-    required_kind = REQUIRED_RULE_KIND.get(topic)
-    if required_kind and type(rule).__name__ != _RULE_CLASSES[required_kind]:
-        raise KnowledgeBaseError(file, entry, f"topic {topic!r} needs a rule of kind {required_kind!r}")
+    subject = _parse_subject(raw.get("subject"), file, entry)
+    route = raw.get("route")
+    if route is not None and route not in ROUTE_IDS:
+        raise KnowledgeBaseError(file, entry, f"unknown route {route!r}; expected one of {ROUTE_IDS}")
+    figures = raw.get("key_figures") or []
+    if not isinstance(figures, list) or not all(isinstance(f, (str, int)) for f in figures):
+        raise KnowledgeBaseError(file, entry, "key_figures must be a list of texts")
+    if sources[source_id].is_law and not all(b.article for b in basis):
+        raise KnowledgeBaseError(file, entry, "a fact from a law names the article of every basis")
     return PolicyFact(
         id=fact_id,
         topic=topic,
@@ -225,7 +253,24 @@ def _parse_fact(raw: Any, index: int, file: str, sources: dict[str, Source]) -> 
         rule=rule,
         offer_handoff=bool(raw.get("offer_handoff", False)),
         handoff=handoff,
+        subject=subject,
+        key_figures=tuple(str(f) for f in figures),
+        route=route,
+        local_note=_clean_text(raw["local_note"]) if raw.get("local_note") else None,
+        needs_account=bool(raw.get("needs_account", False)),
     )
+
+
+def _parse_subject(raw: Any, file: str, entry: str) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(raw, list) or not raw:
+        raise KnowledgeBaseError(file, entry, "missing required field 'subject' (a list of term groups)")
+    groups = []
+    for group in raw:
+        terms = group if isinstance(group, list) else [group]
+        if not terms or not all(isinstance(t, (str, int)) and str(t).strip() for t in terms):
+            raise KnowledgeBaseError(file, entry, "each subject group must be a non-empty list of terms")
+        groups.append(tuple(str(t).strip() for t in terms))
+    return tuple(groups)
 
 
 def _clean_text(text: str) -> str:
@@ -249,7 +294,7 @@ def load_knowledge_base(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> Knowle
     facts: list[PolicyFact] = []
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.yml")):
-        if path.name == "sources.yml":
+        if path.name in NOT_FACT_FILES:
             continue
         data = _read_yaml(path)
         if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
@@ -262,4 +307,21 @@ def load_knowledge_base(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> Knowle
             facts.append(fact)
     if not facts:
         raise KnowledgeBaseError(directory.name, "-", "no facts found")
+    _check_questions_do_not_collide(facts)
     return KnowledgeBase(facts, sources)
+
+
+_QUESTION_NOISE = re.compile(r"[\s，。！？、,.!?;；:：~～…\"'“”‘’（）()]+")
+
+
+def _check_questions_do_not_collide(facts: list[PolicyFact]) -> None:
+    """The same example question under two topics would teach NLU two answers to one question."""
+    owner: dict[str, PolicyFact] = {}
+    for fact in facts:
+        for question in fact.questions:
+            key = _QUESTION_NOISE.sub("", question).lower()
+            other = owner.setdefault(key, fact)
+            if other.topic != fact.topic:
+                raise KnowledgeBaseError(
+                    fact.file, fact.id, f"example question {question!r} is also an example of {other.id} ({other.file})"
+                )

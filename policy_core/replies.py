@@ -1,145 +1,289 @@
-"""What the assistant says for a policy topic, given what the resident has told us so far.
-
-Plain data in (topic, slot texts), a `Reply` out; the Rasa actions only translate it into events.
-"""
+"""What the assistant says to one resident message: plain data in (text, NLU ranking, what we remember),
+finished messages out. The Rasa actions only translate a `Reply` into events."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Optional, Sequence
 
-from .answers import (
-    ArrivalAnswer,
-    EligibilityAnswer,
-    FactAnswer,
-    NotCovered,
-    PolicyService,
-    ReceiptDescription,
-)
+from . import wording
+from .answers import NotCovered, PolicyService
 from .categories import PersonCategory, parse_person_category
-from .months import MonthParseError, parse_month
-from .render import (
-    render_arrival,
-    render_eligibility,
-    render_fact_answer,
-    render_not_covered,
-    render_verdict,
+from .knowledge_base import ArrivalRule, EligibilityRule, LawRule, PolicyFact, ReimbursementRule
+from .months import MonthParseError, YearMonth, parse_month
+from .normalize import is_english, normalize_text
+from .routing import Route
+from .rules import format_years, injury_claim_deadline, late_fee, pension_years, unemployment_period
+from .understanding import (
+    accident_date,
+    amount_mentioned,
+    asks_for_someone_elses_records,
+    categories_mentioned,
+    days_mentioned,
+    months_mentioned,
+    years_mentioned,
 )
 
-ASK_PERSON_CATEGORY = "person_category"
-ASK_ARRIVAL_MONTH = "arrival_month"
-RECEIPT_TOPICS = {
-    "reimburse_photocopy": ReceiptDescription(is_original=False),
-    "reimburse_settled_receipt": ReceiptDescription(already_settled=True),
-    "sanfutie": ReceiptDescription(service="sanfutie"),
-    "village_clinic": ReceiptDescription(service="village_clinic"),
-}
-COMPUTED_TOPICS = {"account_arrival", "account_eligibility", *RECEIPT_TOPICS}
+FOLLOW_UP_INTENT = "inform"
+NOT_UNDERSTOOD_INTENTS = ("nlu_fallback", "gibberish")
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+
+# Outcomes, for the review of what residents asked.
+ANSWERED = "answered"
+ROUTED = "routed"
+DECLINED = "declined"
+CHITCHAT = "chitchat"
+NOT_UNDERSTOOD = "not_understood"
+OUT_OF_DOMAIN = "out_of_domain"
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    intent: Optional[str] = None
+    ranking: tuple[tuple[str, float], ...] = ()
+    entity_categories: tuple[str, ...] = ()
+    entity_month: bool = False
+    regions: tuple[Optional[str], ...] = ()
+    last_topic: Optional[str] = None
+    person_category: Optional[str] = None
+    arrival_month: Optional[str] = None
+    previous_intent: Optional[str] = None
 
 
 @dataclass(frozen=True)
 class Reply:
-    topic: str
-    text: Optional[str] = None
-    ask: Optional[str] = None  # slot the resident must tell us first
-    bad_month: bool = False  # the month they gave could not be understood
-    person_category: Optional[str] = None  # normalized values to remember
+    messages: tuple[wording.Message, ...]
+    outcome: str
+    topic: Optional[str] = None
+    person_category: Optional[str] = None
     arrival_month: Optional[str] = None
-    offer_handoff: bool = False  # answer, then offer a human
-    handoff_reason: Optional[str] = None  # answer, then hand off
-    covered: bool = True
+    offer_handoff: bool = False
+    handoff_reason: Optional[str] = None
+    agency: Optional[str] = None
+    gate_reason: str = ""
+    fact_ids: tuple[str, ...] = field(default=())
 
 
-def is_policy_topic(service: PolicyService, topic: Optional[str]) -> bool:
-    return bool(topic) and (topic in service.knowledge.topics or topic in COMPUTED_TOPICS)
+def respond(service: PolicyService, question: Question) -> Reply:
+    text = normalize_text(question.text)
+    if not text:
+        return Reply((wording.NOT_UNDERSTOOD,), NOT_UNDERSTOOD)
+    if is_english(text):
+        route = service.routing.route_english(text)
+        agencies = [route.agency] + [a for a in service.routing.agencies.values() if a.id != route.agency.id]
+        return Reply((wording.english_reply(agencies),), ROUTED if route.in_domain else OUT_OF_DOMAIN,
+                     agency=route.agency.id)
+    if asks_for_someone_elses_records(text):
+        agency = service.routing.route(text).agency
+        if agency.id == "other":
+            agency = service.routing.agency("medical_security" if "医保" in text else "hrss")
+        return Reply((wording.other_persons_records(agency),), DECLINED, agency=agency.id)
+
+    decision = service.gate.decide(text, question.ranking)
+    if decision.topic:
+        return _answer(service, decision.topic, text, question, decision.reason)
+
+    if question.intent == FOLLOW_UP_INTENT or (question.intent in NOT_UNDERSTOOD_INTENTS and _fills_slot(question)):
+        if question.last_topic and service.knowledge.by_topic(question.last_topic):
+            return _answer(service, question.last_topic, text, question, "follow-up")
+
+    route = service.routing.route(text)
+    if question.intent in wording.CHITCHAT and route.subject is None:
+        return Reply((wording.CHITCHAT[question.intent],), CHITCHAT)
+    if route.subject is not None:
+        return Reply((wording.routed(route),), ROUTED, offer_handoff=True, agency=route.agency.id,
+                     gate_reason=decision.reason)
+    if question.intent == OUT_OF_SCOPE_INTENT:
+        return Reply((wording.OUT_OF_DOMAIN,), OUT_OF_DOMAIN, agency="other", gate_reason=decision.reason)
+    if question.intent in NOT_UNDERSTOOD_INTENTS and question.previous_intent in NOT_UNDERSTOOD_INTENTS:
+        return Reply((), NOT_UNDERSTOOD, handoff_reason="not_understood", gate_reason=decision.reason)
+    if question.intent in NOT_UNDERSTOOD_INTENTS or question.intent is None:
+        return Reply((wording.NOT_UNDERSTOOD,), NOT_UNDERSTOOD, gate_reason=decision.reason)
+    # NLU named a policy topic the question is not about, or a conversation intent with policy words.
+    return Reply((wording.routed(Route(service.routing.agency("other"))),), ROUTED, offer_handoff=True,
+                 agency="other", gate_reason=decision.reason)
 
 
-def reply_to(
-    service: PolicyService,
-    topic: str,
-    category_text: Optional[str] = None,
-    month_text: Optional[str] = None,
-    regions: Sequence[Optional[str]] = (),
-) -> Reply:
-    """Answer `topic`, or say what must be asked first."""
-    category = parse_person_category(category_text)
-    remembered = {"person_category": category.value if category else None}
-    coverage = service.find_facts(topic, regions)
-    if isinstance(coverage, NotCovered) and coverage.asked_region:
-        # Say we have no rule for their region before asking anything else.
-        return _from_result(topic, coverage, remembered)
-    if category is not None and topic.startswith("account_") and topic != "account_eligibility":
-        eligibility = service.account_eligibility(category, regions)
-        if isinstance(eligibility, EligibilityAnswer) and not eligibility.has_account:
-            return Reply(topic, render_eligibility(eligibility), **remembered)
-
-    if topic == "account_eligibility":
-        if category is None:
-            return Reply(topic, ask=ASK_PERSON_CATEGORY)
-        return _from_result(topic, service.account_eligibility(category, regions), remembered)
-
-    if topic == "account_arrival":
-        return _arrival(service, category, month_text, regions, remembered)
-
-    if topic in RECEIPT_TOPICS:
-        receipt = RECEIPT_TOPICS[topic]
-        described = ReceiptDescription(receipt.is_original, receipt.already_settled, receipt.service,
-                                       tuple(r for r in regions if r))
-        return _from_result(topic, service.reimbursement_verdict(described), remembered)
-
-    found = service.find_facts(topic, regions, category)
-    if isinstance(found, NotCovered) and found.category is not None:
-        found = service.find_facts(topic, regions)  # category-specific facts missing: answer for all
-    return _from_result(topic, found, remembered)
+def _fills_slot(question: Question) -> bool:
+    return bool(question.entity_categories) or question.entity_month
 
 
-def understood_category(message_text: Optional[str], slot_value: Optional[str],
-                        entity_values: Sequence[str] = ()) -> Optional[str]:
-    """The category the resident means now: this message's entities, else its wording, else what they said before."""
-    from_entities = {c for c in (parse_person_category(v) for v in entity_values) if c is not None}
-    if len(from_entities) == 1:
-        return from_entities.pop().value
-    category = parse_person_category(message_text)
-    if category is not None:
-        return category.value
-    return None if from_entities else slot_value
+# --- answering one topic --------------------------------------------------------------------------------
+def _answer(service: PolicyService, topic: str, text: str, question: Question, why: str) -> Reply:
+    categories = _categories(text, question)
+    found = service.find_facts(topic, question.regions)
+    if isinstance(found, NotCovered):
+        agency = service.routing.agency(_route_of(service, topic))
+        message = wording.region_not_covered(found.asked_region or "您所在地区", found.covered_regions, agency)
+        return _reply(topic, (message,), ROUTED, categories, offer_handoff=True, agency=agency.id, why=why)
+    facts = list(found.facts)
+    # A category without a personal account gets that answer to any personal-account question.
+    if len(categories) == 1 and any(f.needs_account for f in facts):
+        without = _eligibility(service, categories[0], question.regions)
+        if without is not None and not without.rule.has_account:
+            return _reply(topic, (wording.fact_answer([without], None),), ANSWERED, categories, why=why)
+    rule = facts[0].rule
+    if isinstance(rule, ArrivalRule):
+        return _arrival(service, topic, facts, text, question, categories, why)
+    if isinstance(rule, EligibilityRule):
+        return _eligibility_answer(topic, facts, categories, why)
+    if isinstance(rule, ReimbursementRule):
+        fact = facts[0]
+        message = wording.verdict_answer(fact, rule.verdict, rule.reason, rule.next_steps)
+        return _reply(topic, (message,), ANSWERED, categories, why=why)
+    if isinstance(rule, LawRule):
+        return _law_rule(service, topic, facts[0], rule, text, categories, why)
+    if categories:
+        narrowed = [f for f in facts if any(f.applies_to_category(c) for c in categories)]
+        facts = narrowed or facts
+    agency = service.routing.agency(facts[0].route) if facts[0].route else None
+    messages = [wording.fact_answer(facts, agency)]
+    handoff = next((f.handoff for f in facts if f.handoff), None)
+    offer = any(f.offer_handoff for f in facts) and not handoff
+    if offer:
+        messages.append(wording.PERSONAL_RECORDS_OFFER)
+    return _reply(topic, tuple(messages), ANSWERED, categories, offer_handoff=offer, handoff_reason=handoff,
+                  why=why)
 
 
-def understood_month(message_text: Optional[str], slot_value: Optional[str], from_entity: bool,
-                     service: PolicyService) -> Optional[str]:
-    """Like `understood_category`, for the month."""
-    if from_entity or not message_text:
-        return slot_value
+def _categories(text: str, question: Question) -> list[PersonCategory]:
+    from_entities = [c for c in (parse_person_category(v) for v in question.entity_categories) if c]
+    found = categories_mentioned(text)
+    for category in from_entities:
+        if category not in found and len(from_entities) == 1 and not found:
+            found.append(category)
+    if not found and question.person_category:
+        remembered = parse_person_category(question.person_category)
+        if remembered:
+            found = [remembered]
+    return found
+
+
+def _route_of(service: PolicyService, topic: str) -> str:
+    facts = service.knowledge.by_topic(topic)
+    return next((f.route for f in facts if f.route), "medical_security")
+
+
+def _eligibility(service: PolicyService, category: PersonCategory, regions) -> Optional[PolicyFact]:
+    for fact in service.knowledge.rule_facts(EligibilityRule):
+        if fact.applies_to_category(category) and (not regions or service.region_matches(fact, regions)):
+            return fact
+    return None
+
+
+def _eligibility_answer(topic, facts, categories, why) -> Reply:
+    if categories:
+        chosen = [f for f in facts if any(f.applies_to_category(c) for c in categories)]
+        if chosen:
+            return _reply(topic, (wording.fact_answer(chosen, None),), ANSWERED, categories, why=why)
+    with_account = [c for c in PersonCategory for f in facts if f.applies_to_category(c) and f.rule.has_account]
+    without = [c for c in PersonCategory for f in facts if f.applies_to_category(c) and not f.rule.has_account]
+    return _reply(topic, (wording.eligibility_overview(with_account, without, facts),), ANSWERED, categories,
+                  why=why)
+
+
+def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
+    today = service.today()
+    mentioned = months_mentioned(text, today)
+    month = mentioned.contribution
+    assumed_year = month is not None and not _names_year(text)
+    if month is None and question.arrival_month and not question.entity_month:
+        month = _slot_month(question.arrival_month, today)
+        assumed_year = False
+    if month is None and question.entity_month:
+        month = _slot_month(question.arrival_month, today)
+    by_category = {c: f for f in facts for c in PersonCategory if f.applies_to_category(c)}
+    wanted = [c for c in categories if c in by_category]
+    others = [c for c in categories if c not in by_category]
+    if others and not wanted:
+        fact = _eligibility(service, others[0], question.regions)
+        if fact is not None:
+            return _reply(topic, (wording.fact_answer([fact], None),), ANSWERED, categories, why=why)
+    if not wanted:
+        wanted = list(by_category)  # answer first: the rule for everyone it covers
+    if month is None:
+        pairs = [(c, by_category[c]) for c in wanted]
+        messages = [wording.arrival_rules(pairs, ask_month=True)]
+        if len(wanted) > 1 and not categories:
+            messages.append(wording.ASK_PERSON_CATEGORY)
+        return _reply(topic, tuple(messages), ANSWERED, categories, why=why)
+    cases = []
+    for category in wanted:
+        fact = by_category[category]
+        rule = fact.rule
+        counted = mentioned.paid_in or month
+        arrival_month = counted.plus_months(rule.months_after)
+        claimed = _claimed_date(mentioned.claimed_arrival, month)
+        cases.append(wording.ArrivalCase(
+            category, fact, month.year, month.month,
+            (mentioned.paid_in.year, mentioned.paid_in.month) if mentioned.paid_in else None,
+            date(arrival_month.year, arrival_month.month, rule.day_of_month), claimed,
+        ))
+    messages = [wording.arrival_answer(cases, assumed_year)]
+    if len(wanted) > 1 and not categories:
+        messages.append(wording.ASK_PERSON_CATEGORY)
+    return _reply(topic, tuple(messages), ANSWERED, categories, month=str(month), why=why)
+
+
+def _names_year(text: str) -> bool:
+    return any(word in text for word in ("年", "去年", "今年", "明年"))
+
+
+def _slot_month(value: Optional[str], today: date) -> Optional[YearMonth]:
+    if not value:
+        return None
     try:
-        return str(parse_month(message_text, service.today()))
+        return parse_month(value, today)
     except MonthParseError:
-        return slot_value
+        return None
 
 
-def _arrival(service, category, month_text, regions, remembered) -> Reply:
-    if category is None:
-        return Reply("account_arrival", ask=ASK_PERSON_CATEGORY)
-    if category not in (PersonCategory.IN_SERVICE, PersonCategory.RETIRED):
-        return _from_result("account_arrival", service.account_eligibility(category, regions), remembered)
-    if not month_text:
-        return Reply("account_arrival", ask=ASK_ARRIVAL_MONTH, **remembered)
+def _claimed_date(claimed: Optional[date], month: YearMonth) -> Optional[date]:
+    if claimed is None:
+        return None
+    year = month.year if claimed.month >= month.month else month.year + 1
     try:
-        month = parse_month(month_text, service.today())
-    except MonthParseError:
-        return Reply("account_arrival", ask=ASK_ARRIVAL_MONTH, bad_month=True, **remembered)
-    result = service.arrival_date(category, month, regions)
-    return _from_result("account_arrival", result, {**remembered, "arrival_month": str(month)})
+        return claimed.replace(year=year)
+    except ValueError:
+        return None
 
 
-def _from_result(topic: str, result, remembered: dict) -> Reply:
-    if isinstance(result, NotCovered):
-        return Reply(topic, render_not_covered(result), covered=False, offer_handoff=True, **remembered)
-    if isinstance(result, ArrivalAnswer):
-        return Reply(topic, render_arrival(result), **remembered)
-    if isinstance(result, EligibilityAnswer):
-        return Reply(topic, render_eligibility(result), **remembered)
-    if isinstance(result, FactAnswer):
-        handoff = next((f.handoff for f in result.facts if f.handoff), None)
-        offer = any(f.offer_handoff for f in result.facts)
-        return Reply(topic, render_fact_answer(result), handoff_reason=handoff,
-                     offer_handoff=offer and not handoff, **remembered)
-    return Reply(topic, render_verdict(result), **remembered)
+def _law_rule(service, topic, fact, rule: LawRule, text, categories, why) -> Reply:
+    agency = service.routing.agency(fact.route or "hrss")
+    computed, ask = "", ""
+    if rule.kind == "unemployment_period":
+        years = years_mentioned(text)
+        ask = wording.ASK_YEARS
+        if years is not None:
+            period = unemployment_period(years)
+            computed = wording.unemployment_computed(format_years(years), period.longest_months)
+    elif rule.kind == "pension_years":
+        years = years_mentioned(text)
+        ask = wording.ASK_YEARS
+        if years is not None:
+            verdict = pension_years(years)
+            computed = wording.pension_years_computed(format_years(years), verdict.enough,
+                                                      format_years(verdict.missing_years))
+    elif rule.kind == "injury_claim_deadline":
+        accident = accident_date(text, service.today())
+        ask = wording.ASK_ACCIDENT_DATE
+        if accident is not None:
+            deadline = injury_claim_deadline(accident)
+            computed = wording.injury_deadline_computed(accident, deadline.employer_by, deadline.worker_by)
+    elif rule.kind == "late_fee":
+        amount, days = amount_mentioned(text), days_mentioned(text)
+        ask = wording.ASK_AMOUNT_DAYS
+        if amount is not None and days is not None:
+            fee = late_fee(amount, days)
+            computed = wording.late_fee_computed(fee.amount, fee.days, fee.fee)
+    message = wording.with_rule(fact, agency, computed, ask)
+    return _reply(topic, (message,), ANSWERED, categories, why=why)
+
+
+def _reply(topic, messages, outcome, categories, month=None, offer_handoff=False, handoff_reason=None,
+           agency=None, why="") -> Reply:
+    remembered = categories[0].value if len(categories) == 1 else None
+    fact_ids = tuple(i for m in messages for i in m.fact_ids)
+    return Reply(tuple(messages), outcome, topic, remembered, month, offer_handoff, handoff_reason, agency,
+                 why, fact_ids)

@@ -19,7 +19,7 @@ from typing import Optional
 
 import yaml
 
-from bot import config
+from policy_core import config
 
 # scrypt cost: ~50 ms per check on this machine, too slow for guessing, fine for a login.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1

@@ -9,14 +9,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import service
 from actions.actions import (ActionAnswerPolicy, ActionHandoff, ActionPolicyFallback, ActionRecordRating,
                              ActionSessionStart)
-from policy_core import PolicyService, load_knowledge_base
+from policy_core import PolicyService
 from policy_core.handoff import HandoffQueue, Rating, TicketStatus
 from policy_core.service_hours import ServiceHours
 
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    fixed = PolicyService(load_knowledge_base(), today=lambda: date(2026, 11, 22))
+    fixed = PolicyService.load(today=lambda: date(2026, 11, 22))
     monkeypatch.setattr(service, "policy_service", lambda: fixed)
     import actions.actions as module
 
@@ -29,7 +29,8 @@ def user_event(text, intent, entities=()):
 
 
 def make_tracker(text, intent, slots=None, entities=(), history=(), channel="rest", sender="resident-1"):
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities)}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities),
+              "intent_ranking": [{"name": intent, "confidence": 0.9}]}
     events = [*history, {**user_event(text, intent, entities), "input_channel": channel}]
     return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
 
@@ -54,14 +55,7 @@ def test_arrival_with_slots_answers_with_date():
     messages, events = run(ActionAnswerPolicy(), tracker)
     assert "2026年3月5日" in texts(messages)
     assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False, "rating_requested": False,
-                                   "person_category": "in_service", "arrival_month": "2026-01"}
-
-
-def test_arrival_without_category_asks_with_buttons():
-    messages, events = run(ActionAnswerPolicy(), make_tracker("钱什么时候到账", "account_arrival"))
-    assert "在职职工还是退休人员" in messages[0]["text"]
-    assert [b["title"] for b in messages[0]["buttons"]] == ["在职职工", "退休人员", "灵活就业"]
-    assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False, "rating_requested": False}
+                                   "person_category": "in_service", "arrival_month": "2026-01", "last_outcome": "answered"}
 
 
 def test_inform_continues_last_topic():
@@ -70,19 +64,6 @@ def test_inform_continues_last_topic():
                            entities=[{"entity": "person_category", "value": "retired"}])
     messages, _ = run(ActionAnswerPolicy(), tracker)
     assert "2026年2月5日" in texts(messages)
-
-
-def test_inform_without_topic_asks_what_they_want():
-    messages, events = run(ActionAnswerPolicy(), make_tracker("十月份的", "inform", slots={"arrival_month": "十月份"}))
-    assert messages[0]["response"] == "utter_ask_topic" and events == []
-
-
-def test_bad_month_resets_slot_and_asks_again():
-    tracker = make_tracker("十三月", "inform", slots={"person_category": "retired", "arrival_month": "十三月",
-                                                      "last_topic": "account_arrival"})
-    messages, events = run(ActionAnswerPolicy(), tracker)
-    assert len(messages) == 1 and "没看明白是哪个月" in messages[0]["text"]
-    assert slot_events(events)["arrival_month"] is None
 
 
 def test_receipt_verdict_uses_all_regions_in_message():
@@ -133,35 +114,6 @@ def test_handoff_still_answers_when_database_is_down(monkeypatch):
     messages, events = run(ActionHandoff(), make_tracker("转人工", "request_human"))
     assert "12345" in texts(messages)
     assert any(e["event"] == "pause" for e in events)
-
-
-def test_first_fallback_offers_matches_second_hands_off(handoff_db):
-    messages, events = run(ActionPolicyFallback(), make_tracker("三伏贴那个多少钱来着", "nlu_fallback"))
-    assert "您是不是想问" in texts(messages)
-    payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert payloads[0] == "/sanfutie" and payloads[-1] == "/request_human"
-    assert events == []
-
-    history = [user_event("阿巴阿巴", "nlu_fallback")]
-    messages, events = run(ActionPolicyFallback(), make_tracker("qwerty", "nlu_fallback", history=history))
-    assert "人工" in texts(messages) and any(e["event"] == "pause" for e in events)
-    assert HandoffQueue(handoff_db).tickets()[0].reason.value == "not_understood"
-
-
-def test_fallback_suggests_nlu_runners_up_first():
-    tracker = make_tracker("那个钱的事", "nlu_fallback")
-    tracker.latest_message["intent_ranking"] = [
-        {"name": "nlu_fallback", "confidence": 0.45}, {"name": "account_arrival", "confidence": 0.3},
-        {"name": "greet", "confidence": 0.2}, {"name": "account_deposit", "confidence": 0.12},
-        {"name": "sanfutie", "confidence": 0.01}]
-    messages, _ = run(ActionPolicyFallback(), tracker)
-    assert [b["title"] for b in messages[0]["buttons"]] == ["个人账户什么时候到账", "个人能不能往个人账户存钱", "转人工"]
-
-
-def test_fallback_without_suggestions_says_what_the_bot_covers():
-    messages, _ = run(ActionPolicyFallback(), make_tracker("阿巴阿巴 qwerty", "nlu_fallback"))
-    assert "医保、社保" in messages[0]["text"]
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_human"]
 
 
 def test_category_from_wording_without_entity():
@@ -245,3 +197,31 @@ def test_a_policy_answer_ends_a_pending_rating():
     _, events = run(ActionAnswerPolicy(), make_tracker("医保存折是什么", "account_what_is",
                                                        slots={"rating_requested": True}))
     assert slot_events(events)["rating_requested"] is False
+
+
+
+def test_arrival_without_category_gives_both_rules_then_asks():
+    messages, events = run(ActionAnswerPolicy(), make_tracker("医保存折的钱什么时候到账", "account_arrival"))
+    text = texts(messages)
+    assert "下下月初5日" in text and "次月初5日" in text and "在职职工" in messages[-1]["text"]
+    assert [b["title"] for b in messages[-1]["buttons"]][:2] == ["在职职工", "退休人员"]
+
+
+def test_uncovered_question_is_routed_with_a_human_offered():
+    messages, events = run(ActionPolicyFallback(), make_tracker("医保卡丢了怎么补办", "reimburse_photocopy"))
+    text = texts(messages)
+    assert "12333" in text and "原始" not in text
+    assert slot_events(events)["handoff_offered"] is True and slot_events(events)["last_outcome"] == "routed"
+
+
+def test_accepting_the_offer_after_a_routed_question_is_out_of_scope(handoff_db):
+    tracker = make_tracker("好的", "affirm", slots={"handoff_offered": True, "last_outcome": "routed"})
+    run(ActionHandoff(), tracker)
+    assert HandoffQueue(handoff_db).tickets()[0].reason.value == "out_of_scope"
+
+
+def test_second_miss_in_a_row_hands_off(handoff_db):
+    history = [user_event("嗯嗯额额", "nlu_fallback")]
+    messages, events = run(ActionPolicyFallback(), make_tracker("啊这个那个", "nlu_fallback", history=history))
+    assert any(e["event"] == "pause" for e in events)
+    assert HandoffQueue(handoff_db).tickets()[0].reason.value == "not_understood"

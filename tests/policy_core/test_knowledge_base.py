@@ -62,7 +62,7 @@ def _edit(path: Path, change):
         (lambda d: d["facts"][0].update(answer="  "), "field 'answer' is empty"),
         (lambda d: d["facts"][1].update(id=d["facts"][0]["id"]), "duplicate id"),
         (lambda d: d["facts"][3]["rule"].update(day_of_month=31), "arrival rule"),
-        (lambda d: d["facts"][3].pop("rule"), "needs a rule of kind 'arrival'"),
+        (lambda d: d["facts"][3].pop("subject"), "missing required field 'subject'"),
         (lambda d: d["facts"][3]["rule"].update(kind="magic"), "unknown rule kind"),
     ],
 )

@@ -1,121 +1,92 @@
+"""The policy core's decisions for one message, with NLU's ranking given: answer, route, decline."""
 from datetime import date
 
 import pytest
 
-from policy_core import PolicyService, load_knowledge_base
-from policy_core.replies import (
-    ASK_ARRIVAL_MONTH,
-    ASK_PERSON_CATEGORY,
-    is_policy_topic,
-    reply_to,
-    understood_category,
-    understood_month,
-)
+from policy_core import PolicyService, Question, respond
+from policy_core.replies import ANSWERED, DECLINED, OUT_OF_DOMAIN, ROUTED
 
 
 @pytest.fixture(scope="module")
 def service():
-    return PolicyService(load_knowledge_base(), today=lambda: date(2026, 11, 22))
+    return PolicyService.load(today=lambda: date(2026, 12, 1))
 
 
-def test_arrival_asks_category_then_month(service):
-    assert reply_to(service, "account_arrival").ask == ASK_PERSON_CATEGORY
-    reply = reply_to(service, "account_arrival", category_text="在职")
-    assert reply.ask == ASK_ARRIVAL_MONTH and reply.person_category == "in_service" and reply.text is None
+def ask(service, text, topic=None, confidence=0.9, **slots):
+    ranking = ((topic, confidence),) if topic else ()
+    reply = respond(service, Question(text, intent=topic, ranking=ranking, **slots))
+    return reply, "\n".join(m.plain() for m in reply.messages)
 
 
-def test_arrival_computed_with_basis_and_date(service):
-    reply = reply_to(service, "account_arrival", "in_service", "1月")
-    assert "2026年3月5日" in reply.text
-    assert "北京市人民政府令第158号" in reply.text and "2020-07" in reply.text
-    assert "可能已有变化" in reply.text  # the 2022 reform report is flagged
-    assert reply.arrival_month == "2026-01"
+@pytest.mark.parametrize("text, nlu_topic, agency, hotline", [
+    ("医保卡丢了怎么补办", "reimburse_photocopy", "hrss", "12333"),
+    ("我的医保卡余额怎么查", "account_deposit", "medical_security", "12345"),
+    ("异地就医备案怎么弄", "reimburse_settled_receipt", "medical_security", "12345"),
+    ("公积金贷款最多能贷多少", "account_arrival", "housing_fund", "12329"),
+])
+def test_a_question_not_about_the_fact_nlu_picked_is_routed(service, text, nlu_topic, agency, hotline):
+    reply, said = ask(service, text, nlu_topic)
+    assert reply.outcome == ROUTED and not reply.fact_ids
+    assert reply.agency == agency and hotline in said and "转人工" in said
 
 
-def test_year_end_in_service_december(service):
-    reply = reply_to(service, "account_arrival", "在职职工", "去年12月")
-    assert "2025年12月" in reply.text and "2026年（次年）2月5日" in reply.text
+def test_traditional_characters_are_answered_like_simplified(service):
+    reply, said = ask(service, "在職職工醫保個人賬戶的錢幾號到賬", "account_arrival", 0.4)
+    assert reply.outcome == ANSWERED and "下下月初5日" in said
 
 
-def test_retired_follow_up_uses_remembered_month(service):
-    reply = reply_to(service, "account_arrival", "retired", "2026-01")
-    assert "2026年2月5日" in reply.text and "京劳社医发〔2006〕9号" in reply.text
+def test_false_premise_is_corrected(service):
+    reply, said = ask(service, "朋友跟我说在职的1月份医保钱2月5号就到账了，真的吗", "account_arrival")
+    assert "不是2月5日" in said and "3月5日" in said and "4月5日" not in said
 
 
-def test_bad_month_asks_again(service):
-    reply = reply_to(service, "account_arrival", "retired", "十三月")
-    assert reply.ask == ASK_ARRIVAL_MONTH and reply.bad_month and reply.text is None
+def test_employer_paid_late(service):
+    _, said = ask(service, "我们单位交社保总是晚，6月的医保费8月才交上去，那6月份个人账户的钱几号到", "account_arrival")
+    assert "10月5日" in said and "8月" in said and "请问您是在职" not in said
 
 
-def test_category_without_account_answers_eligibility(service):
-    for topic in ("account_arrival", "account_composition", "account_reimbursement_payout"):
-        reply = reply_to(service, topic, "灵活就业", "1月")
-        assert "不建立" in reply.text, topic
+def test_two_people_get_both_answers(service):
+    _, said = ask(service, "我在厂里上班，我爸已经退休了，我们俩5月份的医保钱各是几号到", "account_arrival")
+    assert "7月5日" in said and "6月5日" in said
 
 
-def test_eligibility_needs_a_category(service):
-    assert reply_to(service, "account_eligibility").ask == ASK_PERSON_CATEGORY
-    assert "不建立" in reply_to(service, "account_eligibility", "离休").text
-    assert reply_to(service, "account_eligibility", "退休").text.startswith("【北京市】有")
+def test_answer_first_then_offer_to_compute(service):
+    reply, said = ask(service, "医保存折的钱什么时候到 我在职", "account_arrival")
+    assert reply.outcome == ANSWERED and "下下月初5日" in said and "3月5日" in said and "哪个月" in said
 
 
-@pytest.mark.parametrize(
-    "topic, facts",
-    [
-        ("reimburse_photocopy", ["原始凭证", "第七十条", "深圳"]),
-        ("reimburse_settled_receipt", ["已报销", "第七十条", "医院"]),
-        ("sanfutie", ["360元", "12次", "可以报销", "预约", "2020"]),
-        ("village_clinic", ["即时结算", "当场"]),
-        ("account_deposit", ["不能", "158号"]),
-        ("account_what_is", ["个人所有", "158号"]),
-        ("ss_low_wage_contribution", ["稽核"]),
-        ("ask_hotline", ["12345"]),
-    ],
-)
-def test_answers_state_facts_and_basis(service, topic, facts):
-    reply = reply_to(service, topic)
-    for fact in facts:
-        assert fact in reply.text, (topic, fact)
-    assert "政策依据" in reply.text and "资料来源" in reply.text
+def test_category_from_context_without_asking(service):
+    _, said = ask(service, "我刚入职，单位说这个月开始给我交医保，这个月的钱什么时候到账", "account_arrival")
+    assert "2027年2月5日" in said and "在职职工还是退休人员" not in said
 
 
-def test_pension_amount_hands_off_and_dismissal_offers_a_human(service):
-    assert reply_to(service, "ss_pension_amount").handoff_reason == "needs_personal_records"
-    dismissal = reply_to(service, "ss_dismissal_service_years")
-    assert dismissal.offer_handoff and not dismissal.handoff_reason and "连续工龄" in dismissal.text
+def test_someone_elses_account_is_declined(service):
+    reply, said = ask(service, "帮我查一下我邻居张三的医保账户还剩多少钱", "account_deposit")
+    assert reply.outcome == DECLINED and "本人" in said and not reply.fact_ids
 
 
-def test_other_region_is_honest(service):
-    reply = reply_to(service, "account_arrival", "in_service", "1月", regions=["上海"])
-    assert not reply.covered and "上海" in reply.text and "12345" in reply.text and "5日" not in reply.text
+def test_english_gets_an_english_reply_with_the_agency(service):
+    reply, said = ask(service, "How do I get my housing provident fund money out?")
+    assert "Chinese" in said and reply.agency == "housing_fund" and "12329" in said
 
 
-def test_payout_by_category(service):
-    assert "养老金" in reply_to(service, "account_reimbursement_payout", "退休").text
-    in_service = reply_to(service, "account_reimbursement_payout", "在职").text
-    assert "代发" in in_service and "养老金" not in in_service
+@pytest.mark.parametrize("text, topic, expected", [
+    ("我交了7年失业保险，能领多久失业金", "unemployment_benefit_period", "18个月"),
+    ("3月10号在车间受的伤，工伤认定什么时候之前要申请", "injury_claim_deadline", "2027年3月10日"),
+    ("我交了12年社保，退休能按月领养老金吗", "pension_years", "还差3年"),
+    ("单位欠了1万元社保，拖了60天，滞纳金多少", "late_contribution_fee", "300元"),
+])
+def test_computed_national_rules_show_the_rule(service, text, topic, expected):
+    assert service.knowledge.by_topic(topic), topic
+    reply, said = ask(service, text, topic)
+    assert reply.outcome == ANSWERED and expected in said and "全国性规定" in said and "第" in said
 
 
-def test_policy_topics(service):
-    assert is_policy_topic(service, "account_arrival")
-    assert is_policy_topic(service, "sanfutie")
-    assert not is_policy_topic(service, "greet")
-    assert not is_policy_topic(service, None)
+def test_out_of_domain(service):
+    reply, said = ask(service, "明天北京天气怎么样", "out_of_scope")
+    assert reply.outcome == OUT_OF_DOMAIN and "12345" in said
 
 
-def test_region_is_checked_before_asking_anything(service):
-    reply = reply_to(service, "account_arrival", regions=["广州"])
-    assert reply.ask is None and not reply.covered and "北京" in reply.text and "广州" in reply.text
-
-
-def test_understood_category_prefers_entity_then_wording_then_memory():
-    assert understood_category("那退了休的呢", "in_service") == "retired"
-    assert understood_category("那十月份的呢", "in_service") == "in_service"
-    assert understood_category("我是退休老职工", "职工", ["retired", "职工"]) == "retired"
-    assert understood_category("在职还是退休", "in_service", ["in_service", "retired"]) is None
-
-
-def test_understood_month(service):
-    assert understood_month("三月份的呢", "2026-01", False, service) == "2026-03"
-    assert understood_month("那退休的呢", "2026-01", False, service) == "2026-01"
-    assert understood_month("十月份", "十月份", True, service) == "十月份"
+def test_region_without_a_local_rule(service):
+    reply, said = ask(service, "上海在职职工1月的医保个人账户钱几号到", "account_arrival", regions=("上海",))
+    assert reply.outcome == ROUTED and "上海" in said and "5日" not in said

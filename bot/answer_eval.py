@@ -1,0 +1,141 @@
+"""Score the assistant's decisions on the independent question sets (tests/eval/): the trained NLU model parses
+each question, the policy core answers it as the action server would, and the reply is checked.
+
+Used by the tests (tests/eval/) and the benchmark. Each question is a fresh conversation.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import yaml
+
+from policy_core import PolicyService, Question, respond
+from policy_core.config import PROJECT_ROOT
+from policy_core.replies import ANSWERED, DECLINED
+
+EVAL_DIR = PROJECT_ROOT / "tests" / "eval"
+MODEL = PROJECT_ROOT / "models" / "policy-qa.tar.gz"
+
+
+@dataclass
+class Verdict:
+    text: str
+    passed: bool
+    outcome: str
+    reply: str
+    problems: list[str] = field(default_factory=list)
+    facts: tuple[str, ...] = ()
+    expected: dict[str, Any] = field(default_factory=dict)
+
+
+def load_set(folder: str, name: str) -> list[dict[str, Any]]:
+    return yaml.safe_load((EVAL_DIR / folder / f"{name}.yml").read_text(encoding="utf-8"))["questions"]
+
+
+class Parser:
+    """The trained model's NLU, in process."""
+
+    def __init__(self, model: Path = MODEL) -> None:
+        from rasa.core.agent import Agent
+
+        self.agent = Agent.load(str(model))
+        self.loop = asyncio.new_event_loop()
+
+    def parse(self, text: str) -> dict[str, Any]:
+        return self.loop.run_until_complete(self.agent.parse_message(text))
+
+
+def question_of(text: str, parse: dict[str, Any]) -> Question:
+    ranking = tuple((item["name"], float(item["confidence"])) for item in parse.get("intent_ranking") or [])
+    entities = parse.get("entities") or []
+    return Question(
+        text=text,
+        intent=(parse.get("intent") or {}).get("name"),
+        ranking=ranking,
+        entity_categories=tuple(e["value"] for e in entities if e.get("entity") == "person_category"
+                                and isinstance(e.get("value"), str)),
+        entity_month=any(e.get("entity") == "month" for e in entities),
+        regions=tuple(e["value"] for e in entities if e.get("entity") == "region" and isinstance(e.get("value"), str)),
+    )
+
+
+def ask(service: PolicyService, parser: Parser, text: str):
+    reply = respond(service, question_of(text, parser.parse(text)))
+    return reply, "\n".join(m.plain() for m in reply.messages)
+
+
+def check_out_of_knowledge(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
+    reply, said = ask(service, parser, item["text"])
+    problems = []
+    if reply.outcome == ANSWERED or reply.fact_ids:
+        problems.append(f"answered with {','.join(reply.fact_ids) or reply.topic}")
+    expected = service.routing.agency(item["agency"])
+    agency = reply.agency or ("other" if reply.outcome != ANSWERED else None)
+    if agency != expected.id and not (expected.id == "other" and reply.outcome in ("out_of_domain", "routed")
+                                      and agency in (None, "other")):
+        problems.append(f"sent to {agency}, expected {expected.id}")
+    return Verdict(item["text"], not problems, reply.outcome, said, problems, reply.fact_ids,
+                   {"agency": item["agency"]})
+
+
+def check_expectations(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
+    reply, said = ask(service, parser, item["text"])
+    problems = []
+    for group in item.get("expect") or []:
+        options = group if isinstance(group, list) else [group]
+        if not any(str(option) in said for option in options):
+            problems.append(f"missing one of {options}")
+    for bad in item.get("forbid") or []:
+        if str(bad) in said:
+            problems.append(f"says {bad}")
+    if item.get("kind") == "other_person" and reply.outcome != DECLINED:
+        problems.append("did not decline a request for someone else's records")
+    return Verdict(item["text"], not problems, reply.outcome, said, problems, reply.fact_ids,
+                   {k: item.get(k) for k in ("kind", "expect", "forbid")})
+
+
+def check_law(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
+    reply, said = ask(service, parser, item["text"])
+    problems = []
+    accepted = [(item["law"], item["article"])] + [tuple(str(a).split()) for a in item.get("also") or []]
+    cited = any(law in said and article in said for law, article in accepted if law and article)
+    if reply.outcome != ANSWERED:
+        problems.append(f"not answered ({reply.outcome})")
+    elif not cited:
+        problems.append(f"does not cite {item['law']} {item['article']}")
+    for group in item.get("expect") or []:
+        options = group if isinstance(group, list) else [group]
+        if reply.outcome == ANSWERED and not any(str(option) in said for option in options):
+            problems.append(f"missing one of {options}")
+    return Verdict(item["text"], not problems, reply.outcome, said, problems, reply.fact_ids,
+                   {"law": item["law"], "article": item["article"]})
+
+
+CHECKS = {"out_of_knowledge": check_out_of_knowledge, "colloquial": check_expectations, "law": check_law}
+
+
+def run_set(service: PolicyService, parser: Parser, folder: str, name: str) -> list[Verdict]:
+    return [CHECKS[name](service, parser, item) for item in load_set(folder, name)]
+
+
+def summary(verdicts: Iterable[Verdict]) -> dict[str, Any]:
+    verdicts = list(verdicts)
+    passed = sum(v.passed for v in verdicts)
+    return {"questions": len(verdicts), "passed": passed, "pass_rate": round(passed / max(1, len(verdicts)), 4),
+            "failures": [asdict(v) for v in verdicts if not v.passed]}
+
+
+def gate_figures(ook: list[Verdict], in_scope: list[Verdict]) -> dict[str, Optional[float]]:
+    """The answerability check as a classifier of "answer with a fact": precision and recall over both sets."""
+    answered_in_scope = sum(v.outcome == ANSWERED for v in in_scope)
+    wrongly_answered = sum(v.outcome == ANSWERED for v in ook)
+    answered = answered_in_scope + wrongly_answered
+    return {
+        "precision": round(answered_in_scope / answered, 4) if answered else None,
+        "recall": round(answered_in_scope / max(1, len(in_scope)), 4),
+        "wrong_topic_rate": round(wrongly_answered / max(1, len(ook)), 4),
+        "routing_accuracy": round(sum(v.passed for v in ook) / max(1, len(ook)), 4),
+    }

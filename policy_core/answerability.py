@@ -1,0 +1,169 @@
+"""The answerability check: a fact is given only when the question is really about it.
+
+A question is answered with a topic's facts only when
+- the question names the fact's subject (a term of its first subject group, the thing asked about),
+- it asks none of the aspects the knowledge base never answers (补办, 激活, 备案 …) unless the fact itself
+  lists that aspect, and
+- either it also names the fact's aspect (a term of every further subject group) and NLU ranks the topic
+  with enough confidence, or NLU is confident with a clear margin, or it is almost one of the fact's own
+  example questions.
+The thresholds and the uncovered aspects are data (knowledge/answerability.yml).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from .knowledge_base import DEFAULT_KNOWLEDGE_DIR, KnowledgeBase, KnowledgeBaseError, PolicyFact
+
+SETTINGS_FILE = "answerability.yml"
+# NLU's class for "a question on a subject we route but do not answer", trained from the routing table.
+UNCOVERED_INTENT = "uncovered_question"
+# How residents ask what no fact answers: procedures, local figures, their own records.
+UNCOVERED_TEMPLATES = (
+    "{term}怎么办理", "{term}去哪里办", "办{term}需要带什么材料", "{term}在手机上怎么弄", "{term}的流程是什么",
+    "{term}每个月具体多少钱", "我的{term}怎么查", "{term}在网上能办吗",
+)
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    min_confidence_with_aspect: float
+    min_confidence_without_aspect: float
+    min_margin_without_aspect: float
+    min_similarity: float
+    min_similarity_without_aspect: float
+    min_similarity_by_words: float
+    candidates: int
+    min_uncovered_confidence: float
+    uncovered_aspects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    topic: Optional[str]
+    confidence: float = 0.0
+    similarity: float = 0.0
+    reason: str = ""
+
+
+def load_gate_settings(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> GateSettings:
+    path = Path(directory) / SETTINGS_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        thresholds = raw["thresholds"]
+        return GateSettings(
+            float(thresholds["min_confidence_with_aspect"]),
+            float(thresholds["min_confidence_without_aspect"]),
+            float(thresholds["min_margin_without_aspect"]),
+            float(thresholds["min_similarity"]),
+            float(thresholds["min_similarity_without_aspect"]),
+            float(thresholds["min_similarity_by_words"]),
+            int(thresholds.get("candidates", 3)),
+            float(thresholds["min_uncovered_confidence"]),
+            tuple(str(a) for a in raw.get("uncovered_aspects") or ()),
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as error:
+        raise KnowledgeBaseError(SETTINGS_FILE, "-", f"bad answerability settings: {error}") from error
+
+
+def names_thing(fact: PolicyFact, text: str) -> bool:
+    return any(term in text for term in fact.subject[0])
+
+
+def names_aspect(fact: PolicyFact, text: str) -> bool:
+    return all(any(term in text for term in group) for group in fact.subject[1:])
+
+
+def asks_uncovered_aspect(fact: PolicyFact, text: str, settings: GateSettings) -> bool:
+    """An aspect no fact answers (补办, 怎么查 …) counts unless one of the fact's own terms contains it."""
+    own_terms = [term for group in fact.subject for term in group]
+    return any(aspect in text and not any(aspect in term for term in own_terms) for aspect in settings.uncovered_aspects)
+
+
+def uncovered_examples(routing, knowledge: KnowledgeBase, terms_per_subject: int = 2) -> list[str]:
+    """Training examples for UNCOVERED_INTENT from the routing table, minus anything a fact already lists."""
+    taken = {q for fact in knowledge.facts for q in fact.questions}
+    examples: list[str] = []
+    for subject in routing.subjects:
+        for term in sorted(subject.terms, key=len, reverse=True)[:terms_per_subject]:
+            for template in UNCOVERED_TEMPLATES:
+                example = template.format(term=term)
+                if example not in taken and example not in examples:
+                    examples.append(example)
+    return examples
+
+
+class AnswerabilityGate:
+    def __init__(self, knowledge: KnowledgeBase, settings: GateSettings) -> None:
+        self.knowledge = knowledge
+        self.settings = settings
+        self._examples = {topic: [q for q in knowledge.questions_of(topic)] for topic in knowledge.topics}
+
+    def similarity(self, topic: str, text: str) -> float:
+        examples = self._examples.get(topic) or []
+        if not examples or not text:
+            return 0.0
+        best = process.extractOne(text, examples, scorer=fuzz.ratio)
+        return float(best[1]) if best else 0.0
+
+    def decide(self, text: str, ranking: Sequence[tuple[str, float]]) -> GateDecision:
+        """The topic to answer, or None with the reason the nearest candidates were refused."""
+        settings = self.settings
+        ranked = [(name, conf) for name, conf in ranking if name]
+        reasons = []
+        for position, (topic, confidence) in enumerate(ranked[: settings.candidates]):
+            if topic == UNCOVERED_INTENT and confidence >= settings.min_uncovered_confidence:
+                reasons.append(f"NLU ranks it a question no fact answers ({confidence:.2f})")
+                break
+            facts = self.knowledge.by_topic(topic)
+            if not facts:
+                continue
+            runner_up = max((c for n, c in ranked if n != topic), default=0.0)
+            verdict = self._check(facts, topic, text, confidence, confidence - runner_up, position == 0)
+            if verdict.topic:
+                return verdict
+            reasons.append(f"{topic}:{verdict.reason}")
+        else:
+            by_words = self._only_topic_named(text, {name for name, _ in ranked[: settings.candidates]})
+            if by_words:
+                return by_words
+        return GateDecision(None, reason="; ".join(reasons) or "no policy topic ranked")
+
+    def _only_topic_named(self, text: str, already: set[str]) -> Optional[GateDecision]:
+        """NLU missed it, but the words name exactly one topic's subject and aspect, close to its examples."""
+        named = {fact.topic for fact in self.knowledge.facts
+                 if fact.topic not in already and names_thing(fact, text) and names_aspect(fact, text)
+                 and len(fact.subject) > 1 and not asks_uncovered_aspect(fact, text, self.settings)}
+        if len(named) != 1:
+            return None
+        topic = named.pop()
+        similarity = self.similarity(topic, text)
+        if similarity < self.settings.min_similarity_by_words:
+            return None
+        return GateDecision(topic, 0.0, similarity, "only topic whose subject and aspect are named")
+
+    def _check(self, facts, topic, text, confidence, margin, is_top) -> GateDecision:
+        settings = self.settings
+        about = [fact for fact in facts if names_thing(fact, text)]
+        if not about:
+            return GateDecision(None, confidence, reason="subject not named")
+        about = [fact for fact in about if not asks_uncovered_aspect(fact, text, settings)]
+        if not about:
+            return GateDecision(None, confidence, reason="asks an aspect the knowledge base does not cover")
+        similarity = self.similarity(topic, text)
+        if similarity >= settings.min_similarity:
+            return GateDecision(topic, confidence, similarity, "close to an example question")
+        if any(names_aspect(fact, text) for fact in about):
+            if confidence >= settings.min_confidence_with_aspect:
+                return GateDecision(topic, confidence, similarity, "subject and aspect named")
+            return GateDecision(None, confidence, similarity, "NLU not confident enough")
+        if (is_top and confidence >= settings.min_confidence_without_aspect
+                and margin >= settings.min_margin_without_aspect
+                and similarity >= settings.min_similarity_without_aspect):
+            return GateDecision(topic, confidence, similarity, "subject named, NLU sure, close to an example")
+        return GateDecision(None, confidence, similarity, "aspect not named")

@@ -1,0 +1,36 @@
+"""Resident text as the rest of the core reads it: simplified characters, half-width digits and letters."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Zero-width and direction marks carry no meaning and split words.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_SPACES = re.compile(r"\s+")
+# Full-width ASCII letters, digits and the ideographic space; Chinese punctuation (，。？) stays.
+_FULL_WIDTH_ALNUM = re.compile(r"[\u3000\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize_text(text: str | None) -> str:
+    """Traditional → simplified (OpenCC), full-width → half-width letters and digits, one space at most."""
+    if not text:
+        return ""
+    value = _INVISIBLE.sub("", str(text))
+    value = _FULL_WIDTH_ALNUM.sub(lambda m: unicodedata.normalize("NFKC", m.group()), value)
+    value = _to_simplified().convert(value)
+    return _SPACES.sub(" ", value).strip()
+
+
+def is_english(text: str) -> bool:
+    """Mostly Latin letters and no Chinese: the resident wrote in English."""
+    letters = sum(ch.isascii() and ch.isalpha() for ch in text)
+    chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return chinese == 0 and letters >= 3

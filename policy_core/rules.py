@@ -1,0 +1,83 @@
+"""Rules of national law computed from the resident's own numbers. Pure functions; the wording is elsewhere."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
+
+# 社会保险法 第八十六条: 万分之五 a day.
+LATE_FEE_DAILY_RATE = 0.0005
+# 社会保险法 第十六条: 15 years at the legal retirement age.
+PENSION_MIN_YEARS = 15
+# 工伤保险条例 第十七条: employer 30 days, worker or relatives 1 year.
+EMPLOYER_CLAIM_DAYS = 30
+
+
+@dataclass(frozen=True)
+class UnemploymentPeriod:
+    years: float
+    longest_months: int  # 0: under one year, no benefit
+
+
+def unemployment_period(years: float) -> UnemploymentPeriod:
+    """社会保险法 第四十六条: 1–5 years → 12 months, 5–10 → 18, 10 or more → 24."""
+    if years < 1:
+        months = 0
+    elif years < 5:
+        months = 12
+    elif years < 10:
+        months = 18
+    else:
+        months = 24
+    return UnemploymentPeriod(years, months)
+
+
+@dataclass(frozen=True)
+class InjuryClaimDeadline:
+    accident: date
+    employer_by: date
+    worker_by: date
+
+
+def injury_claim_deadline(accident: date) -> InjuryClaimDeadline:
+    """Within 30 days of the accident for the employer; within one year for the worker or close relatives."""
+    try:
+        one_year = accident.replace(year=accident.year + 1)
+    except ValueError:  # 29 February
+        one_year = accident.replace(year=accident.year + 1, day=28)
+    return InjuryClaimDeadline(accident, accident + timedelta(days=EMPLOYER_CLAIM_DAYS), one_year)
+
+
+@dataclass(frozen=True)
+class PensionYears:
+    years: float
+    enough: bool
+    missing_years: float
+
+
+def pension_years(years: float) -> PensionYears:
+    missing = max(0.0, PENSION_MIN_YEARS - years)
+    return PensionYears(years, years >= PENSION_MIN_YEARS, missing)
+
+
+@dataclass(frozen=True)
+class LateFee:
+    amount: float
+    days: int
+    fee: float
+
+
+def late_fee(amount: float, days: int) -> LateFee:
+    return LateFee(amount, days, round(amount * LATE_FEE_DAILY_RATE * days, 2))
+
+
+def format_years(years: Optional[float]) -> str:
+    if years is None:
+        return ""
+    whole = int(years)
+    months = round((years - whole) * 12)
+    if months == 0:
+        return f"{whole}年"
+    if months == 6:
+        return f"{whole}年半"
+    return f"{whole}年{months}个月"

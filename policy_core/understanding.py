@@ -1,0 +1,242 @@
+"""What residents tell us besides the question: who they are, which month, what they were told, their numbers.
+
+Everything here reads normalized text (policy_core.normalize) and returns plain values; nothing is guessed
+when the wording does not say it.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+import cn2an
+
+from .categories import PersonCategory, parse_person_category
+from .months import MonthParseError, YearMonth, parse_month
+
+# Context that implies a category when the resident does not name it ("我在厂里上班" → 在职).
+_IN_SERVICE_CONTEXT = ("上班", "单位", "公司", "入职", "工资", "厂里", "打工", "在岗", "在职", "职工医保", "上着班",
+                       "还在干", "没退休", "还没退", "工作单位", "用人单位", "老板")
+_RETIRED_CONTEXT = ("退休金", "退了休", "退休了", "退休的", "退休人员", "已退休", "退休职工", "领养老金", "退下来",
+                    "老退休")
+# Another person the resident speaks for ("我爸退休了").
+_RELATIVES = ("我爸", "我妈", "爸爸", "妈妈", "父亲", "母亲", "老伴", "老公", "老婆", "爱人", "媳妇", "丈夫",
+              "妻子", "儿子", "女儿", "孩子", "我哥", "我姐", "我弟", "我妹", "公公", "婆婆", "岳父", "岳母",
+              "我爷爷", "我奶奶", "老爷子", "老太太", "老头", "我家老", "我对象", "同事", "朋友", "邻居")
+_CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\s]+|(?=(?:我爸|我妈|老伴|我爱人|我老公|我老婆|他|她)(?:已经|今年|是|在|退|上))")
+
+# Someone else's personal records: the assistant never looks them up for a third party.
+_THIRD_PARTY = ("邻居", "别人", "他人", "朋友", "同事", "亲戚", "同学", "熟人", "陌生人", "他的", "她的", "人家的",
+                "我爸的", "我妈的", "老伴的", "老公的", "老婆的", "爱人的", "儿子的", "女儿的", "父母的", "家人的",
+                "我爸爸的", "我妈妈的", "父亲的", "母亲的", "前妻", "前夫", "员工", "租客", "房客", "楼下", "楼上",
+                "婆婆", "公公", "房东", "他身份证", "她身份证", "他医保", "她医保", "他社保", "她社保", "他养老", "她养老", "他的医保", "她的医保")
+_RECORDS = ("余额", "还剩", "剩多少", "剩下多少", "还有多少钱", "有多少钱", "缴费记录", "缴费明细", "参保记录",
+            "交了几年", "交了多少", "缴了几年", "缴了多少", "流水", "明细", "账户信息", "个人信息", "身份证号",
+            "交没交", "缴没缴", "记录", "到了没", "到账没", "有没有交", "有没有缴", "断过", "报销了多少",
+            "发多少", "领多少", "交社保", "交了社保", "报销了多少")
+_LOOKUP = ("查", "看看", "看一下", "告诉我", "帮我", "调出", "打印", "多少")
+_NAMED_PERSON = re.compile(r"(?:帮我|给我|替我|帮忙)?查(?:一下|查|询)?(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是)")
+
+_DATE_RE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?P<day>\d{1,2})\s*[号日]")
+_MONTH_TOKEN = re.compile(r"(?:(?:\d{4}|去年|今年|前年|明年)年?)?\s*(?<!\d)(?P<month>\d{1,2})\s*月(?:份)?(?!\s*\d{1,2}\s*[号日])")
+_RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月|本月|当月|这月|下个月|下月")
+# The employer paid a month's contribution later ("6月的医保费8月才交上").
+_PAID_LATE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才|再|又|的时候才|底才|初才|中旬才|下旬才)\s*"
+                        r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)")
+_PAID_IN = re.compile(r"(?:拖到|推到|晚到|迟到|延到|到了)\s*(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才)?\s*(?:交|缴|补|到位)?")
+_YEARS_RE = re.compile(r"(?P<years>\d{1,2}(?:\.\d)?)\s*(?:个)?\s*(?P<half>年半|年)")
+_MONTHS_COUNT_RE = re.compile(r"(?P<months>\d{1,3})\s*个\s*月")
+_AMOUNT_RE = re.compile(r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千|k|K)?\s*(?:多)?(?:元|块|块钱|rmb|RMB)")
+_AMOUNT_BARE_RE = re.compile(r"(?:欠|拖欠|欠缴|少缴|少交|欠了|拖了)\D{0,6}?(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千)")
+_DAYS_RE = re.compile(r"(?P<days>\d{1,4})\s*(?:天|日)(?!前)")
+_ACCIDENT_DATE = re.compile(r"(?:(?P<year>\d{4})\s*年)?\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[号日]")
+
+
+def arabic_numerals(text: str) -> str:
+    """Chinese numerals as digits (七年 → 7年, 一万五千元 → 15000元), for reading numbers only."""
+    if not text:
+        return ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            value = cn2an.transform(text, "cn2an")
+        except Exception:  # cn2an rejects some mixed forms; the digits already in the text still count
+            value = text
+    # cn2an leaves month words with 份 alone; 十月 → 10月 for the month parser is handled there.
+    return value
+
+
+@dataclass(frozen=True)
+class MonthsMentioned:
+    contribution: Optional[YearMonth] = None  # the month whose money the resident asks about
+    paid_in: Optional[YearMonth] = None  # the month the employer actually paid it (paid late)
+    claimed_arrival: Optional[date] = None  # a date the resident was told ("2月5号就到账了")
+
+
+def categories_mentioned(text: str) -> list[PersonCategory]:
+    """Every person category the message tells, in order: named ones, else read from context.
+
+    Two people in one message ("我在厂里上班，我爸退休了") give two categories.
+    """
+    named = _named_categories(text)
+    clauses = [c for c in _CLAUSE_SPLIT.split(text) if c]
+    per_clause: list[PersonCategory] = []
+    for clause in clauses:
+        category = _clause_category(clause)
+        if category is not None and category not in per_clause:
+            per_clause.append(category)
+    speaks_for_others = any(word in text for word in _RELATIVES)
+    if named and not speaks_for_others:
+        return named
+    if len(per_clause) > 1 and not speaks_for_others and named:
+        return named
+    return per_clause or named
+
+
+def _named_categories(text: str) -> list[PersonCategory]:
+    found: list[PersonCategory] = []
+    for clause in re.split(r"[，,。；;！!？?和跟与及、\s]+", text):
+        category = parse_person_category(clause)
+        if category is not None and category not in found:
+            found.append(category)
+    return found
+
+
+def _clause_category(clause: str) -> Optional[PersonCategory]:
+    named = parse_person_category(clause)
+    if named is not None:
+        return named
+    retired = any(word in clause for word in _RETIRED_CONTEXT)
+    in_service = any(word in clause for word in _IN_SERVICE_CONTEXT)
+    if retired and not in_service:
+        return PersonCategory.RETIRED
+    if in_service and not retired:
+        return PersonCategory.IN_SERVICE
+    return None
+
+
+def months_mentioned(text: str, today: date) -> MonthsMentioned:
+    """The contribution month, the month it was paid in if late, and any arrival date the resident was told."""
+    value = arabic_numerals(text)
+    claimed = _first_date(value, today)
+    paid_in = None
+    late = _PAID_LATE.search(value) or _PAID_IN.search(value)
+    if late:
+        paid_in = _month(late.group("month") + "月", today)
+    without_dates = _DATE_RE.sub(" ", value)
+    contribution = None
+    for match in _MONTH_TOKEN.finditer(without_dates):
+        month = _month(match.group(0), today)
+        if month is not None and (paid_in is None or month != paid_in or contribution is not None):
+            if paid_in is not None and month == paid_in:
+                continue
+            contribution = month
+            break
+    if contribution is None:
+        relative = _RELATIVE_MONTH.search(without_dates)
+        if relative:
+            contribution = _month(relative.group(0), today)
+    while paid_in is not None and contribution is not None and contribution > paid_in.plus_months(0) and (
+        contribution.plus_months(-12) >= paid_in.plus_months(-11)
+    ):
+        contribution = contribution.plus_months(-12)  # "1月的钱拖到4月才交": last January, not next
+    if paid_in is not None and contribution is not None and paid_in <= contribution:
+        paid_in = None  # "1月的钱1月才交" is not late
+    if paid_in is not None and contribution is None:
+        paid_in = None
+    return MonthsMentioned(contribution, paid_in, claimed)
+
+
+def _month(text: str, today: date) -> Optional[YearMonth]:
+    try:
+        return parse_month(text, today)
+    except MonthParseError:
+        return None
+
+
+def _first_date(text: str, today: date) -> Optional[date]:
+    match = _DATE_RE.search(text)
+    if not match:
+        return None
+    month, day = int(match.group("month")), int(match.group("day"))
+    try:
+        candidate = date(today.year, month, day)
+    except ValueError:
+        return None
+    return candidate
+
+
+def accident_date(text: str, today: date) -> Optional[date]:
+    """A date in the message ("3月10号受的伤"): the most recent such date not after today."""
+    match = _ACCIDENT_DATE.search(arabic_numerals(text))
+    if not match:
+        return None
+    month, day = int(match.group("month")), int(match.group("day"))
+    year = int(match.group("year")) if match.group("year") else today.year
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return None
+    if not match.group("year") and found > today:
+        try:
+            found = date(year - 1, month, day)
+        except ValueError:
+            return None
+    return found
+
+
+def years_mentioned(text: str) -> Optional[float]:
+    """Years of contribution ("交了7年", "十二年", "8年半"); months alone ("30个月") are turned into years."""
+    value = arabic_numerals(text)
+    match = _YEARS_RE.search(value.replace("年多", "年"))
+    if match:
+        years = float(match.group("years")) + (0.5 if match.group("half") == "年半" else 0)
+        extra = re.search(r"年\s*(?:零)?\s*(\d{1,2})\s*个\s*月", value[match.start():])
+        if extra:
+            years += int(extra.group(1)) / 12
+        return years
+    months = _MONTHS_COUNT_RE.search(value)
+    if months and int(months.group("months")) >= 12:
+        return int(months.group("months")) / 12
+    return None
+
+
+def amount_mentioned(text: str) -> Optional[float]:
+    """A sum of money in yuan ("1万元", "5000块", "欠了2万")."""
+    value = arabic_numerals(text)
+    match = _AMOUNT_RE.search(value) or _AMOUNT_BARE_RE.search(value)
+    if not match:
+        return None
+    amount = float(match.group("amount"))
+    unit = match.group("unit")
+    if unit == "万":
+        amount *= 10000
+    elif unit in ("千", "k", "K"):
+        amount *= 1000
+    return amount
+
+
+def days_mentioned(text: str) -> Optional[int]:
+    """A number of days overdue ("拖了60天"); months ("3个月") count as 30 days each."""
+    value = arabic_numerals(text)
+    match = _DAYS_RE.search(_DATE_RE.sub(" ", value))
+    if match:
+        return int(match.group("days"))
+    months = _MONTHS_COUNT_RE.search(value)
+    if months:
+        return int(months.group("months")) * 30
+    return None
+
+
+def asks_for_someone_elses_records(text: str) -> bool:
+    """A request to look up another person's balance or records ("帮我查一下我邻居张三的医保账户还剩多少钱")."""
+    if not any(word in text for word in _RECORDS):
+        return False
+    if not any(word in text for word in _LOOKUP):
+        return False
+    if any(word in text for word in _THIRD_PARTY):
+        return True
+    named = _NAMED_PERSON.search(text)
+    return bool(named) and not named.group("name").startswith(("我", "自己", "一下", "本人"))

@@ -1,0 +1,318 @@
+"""Every text a resident reads, in one place. The core returns finished messages; adapters only send them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
+
+if TYPE_CHECKING:  # wording is imported by the knowledge base itself (hand-off reasons)
+    from .categories import PersonCategory
+    from .knowledge_base import PolicyFact
+    from .routing import Agency, Route
+
+HOTLINE_12345 = "12345政务服务便民热线"
+_MONTHS_AFTER_WORDS = {0: "当月", 1: "次月", 2: "下下月"}
+VERDICT_LABELS = {
+    "reimbursable": "可以报销",
+    "settled_on_site": "可以使用医保，当场结算",
+    "original_required": "须凭原始凭证（原件）报销",
+    "not_until_corrected": "暂不能报销，需先更正结算",
+}
+HANDOFF_REASON_LABELS = {
+    "asked_for_human": "您要求人工服务",
+    "not_understood": "我没能理解您的问题",
+    "dissatisfied": "您对回答不满意",
+    "out_of_scope": "问题超出我掌握的资料",
+    "needs_personal_records": "需要查询您的个人记录",
+}
+HUMAN_BUTTON = ("转人工", "/request_human")
+NO_THANKS_BUTTON = ("不用了", "/deny")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One bot message: the short answer first, then the details (basis, source, later change)."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    details: Optional[str] = None
+    fact_ids: tuple[str, ...] = field(default=())
+
+    def plain(self) -> str:
+        """Shell, REST and other plain-text channels: the details after a blank line."""
+        return f"{self.text}\n\n{self.details}" if self.details else self.text
+
+
+# --- conversation -----------------------------------------------------------------------------
+GREETING = Message("您好！我是政策通智能助手，可以解答医保、社保方面的政策问题：北京医保个人账户（医保存折）、"
+                   "医保报销，以及养老、医疗、工伤、失业、生育保险和公积金的国家规定。请问有什么可以帮您？")
+GOODBYE = Message("再见，祝您生活愉快！以后有医保、社保问题随时来问我，也可以拨打" + HOTLINE_12345 + "。")
+THANKS = Message("不客气！还有其他医保、社保问题可以继续问我。")
+CAPABILITIES = Message(
+    "我可以回答这些问题（每个回答都注明政策依据和资料日期）：\n"
+    "1. 北京医保个人账户（医保存折）：是什么、有哪些钱、什么时候到账（可按月份帮您算日期）、能不能存钱、谁没有个人账户；\n"
+    "2. 报销：发票复印件、已被部分结算的发票（深圳）、三伏贴、村卫生室看病；\n"
+    "3. 国家规定：养老金缴费年限、失业金能领多久、工伤认定时限、生育津贴、滞纳金、转移接续、骗保、公积金提取等。\n"
+    "我没有资料的问题，会告诉您该找哪个部门。需要人工服务请回复“转人工”。",
+    (("个人账户什么时候到账", "/account_arrival"), ("失业金能领多久", "失业金最长能领多久"),
+     HUMAN_BUTTON),
+)
+IS_BOT = Message("我是政策通智能机器人助手，不是真人。我的回答来自整理好的政策资料，并注明依据；"
+                 "需要真人服务请回复“转人工”，或拨打" + HOTLINE_12345 + "。")
+OK_NO_THANKS = Message("好的。还有其他医保、社保问题可以继续问我。")
+ASK_TOPIC = Message("好的，请问您想了解哪方面的问题？",
+                    (("个人账户什么时候到账", "/account_arrival"), ("有没有个人账户", "/account_eligibility"),
+                     ("失业金能领多久", "失业金最长能领多久")))
+CHITCHAT = {
+    "greet": GREETING,
+    "goodbye": GOODBYE,
+    "thank": THANKS,
+    "bot_capabilities": CAPABILITIES,
+    "ask_is_bot": IS_BOT,
+    "deny": OK_NO_THANKS,
+    "affirm": ASK_TOPIC,
+}
+OUT_OF_DOMAIN = Message(
+    "抱歉，这个问题不在我的服务范围内。我只解答医保、社保方面的政策问题。其他问题请拨打" + HOTLINE_12345
+    + "，由他们转给对应部门办理。"
+)
+NOT_UNDERSTOOD = Message(
+    "抱歉，我没有理解您的问题。我可以解答医保、社保方面的政策问题，例如“医保存折的钱什么时候到账”“失业金能领多久”。"
+    "请换个说法再问一次，或者转人工：",
+    (HUMAN_BUTTON,),
+)
+SERVICE_DOWN = Message("抱歉，系统暂时无法查询政策资料，请稍后再试，或拨打" + HOTLINE_12345 + "。也可以回复“转人工”。",
+                       (HUMAN_BUTTON,))
+RATE_LIMITED = "您发送消息太快了，请稍等片刻再发。"
+
+ASK_PERSON_CATEGORY = Message(
+    "请问您是在职职工还是退休人员？（灵活就业、人才参保、离休人员也请告诉我）",
+    (("在职职工", '/inform{"person_category": "in_service"}'),
+     ("退休人员", '/inform{"person_category": "retired"}'),
+     ("灵活就业", '/inform{"person_category": "flexible_employment"}')),
+)
+BAD_MONTH = Message("抱歉，没看明白是哪个月，请说1到12月中的一个月份，例如“3月”或“上个月”。")
+PERSONAL_RECORDS_OFFER = Message(
+    "这类问题需要查询您的个人记录，建议由工作人员为您办理。需要为您转人工吗？", (HUMAN_BUTTON, NO_THANKS_BUTTON)
+)
+
+
+def english_reply(agencies: Sequence[Agency]) -> Message:
+    lines = [f"- {a.name}: {a.hotline or '12345'}" for a in agencies]
+    return Message(
+        "I am 政策通, a policy assistant for medical insurance (医保) and social insurance (社保) in China. "
+        "I answer in Chinese: please ask your question in Chinese, for example “医保个人账户的钱什么时候到账”. "
+        "For help in person, call these hotlines:\n" + "\n".join(lines)
+    )
+
+
+# --- hand-off ------------------------------------------------------------------------------------
+def handoff_queued(reason: str, queued: bool) -> Message:
+    start = "已为您转接人工客服，" if queued else "正在为您转接人工客服，"
+    return Message(f"{start}原因：{HANDOFF_REASON_LABELS[reason]}。工作人员接手后会在这里回复您，请稍候；"
+                   f"在此期间我不会再自动回答。如需尽快办理，也可以拨打{HOTLINE_12345}。")
+
+
+def handoff_after_hours(reason: str, hours: str) -> Message:
+    return Message(f"现在不是人工客服的服务时间（{hours}），原因：{HANDOFF_REASON_LABELS[reason]}。"
+                   "您可以直接在这里留言，工作人员上班后会在这里回复您；在此期间我不会再自动回答。"
+                   f"着急的话请拨打{HOTLINE_12345}。")
+
+
+RATING_THANKS = Message("感谢您的评价！还有其他医保、社保问题，可以继续问我。")
+RATING_SORRY = Message("抱歉没能解决您的问题，您的评价已记录，我们会改进。需要的话可以回复“转人工”再次联系工作人员，"
+                       f"也可以拨打{HOTLINE_12345}。")
+
+
+# --- where to go -------------------------------------------------------------------------------------
+def agency_contact(agency: Agency) -> str:
+    if agency.hotline and agency.hotline != "12345":
+        name = agency.hotline_name or "服务热线"
+        return f"{agency.name}，或拨打{name}{agency.hotline}"
+    if agency.id == "other":
+        return HOTLINE_12345
+    return f"{agency.name}，或拨打{HOTLINE_12345}"
+
+
+def routed(route: Route) -> Message:
+    """No material on this question: say so, name who handles it, offer a human."""
+    what = f"关于{route.subject.name}，" if route.subject else "关于这个问题，"
+    return Message(
+        f"抱歉，{what}我这里没有可靠的资料，不能替您猜。请咨询{agency_contact(route.agency)}。"
+        "也可以回复“转人工”，由工作人员为您解答。",
+        (HUMAN_BUTTON, NO_THANKS_BUTTON),
+    )
+
+
+def other_persons_records(agency: Agency) -> Message:
+    return Message(
+        "抱歉，我不能查询他人的账户余额、缴费记录等个人信息，也请不要把他人的证件号码发给我。"
+        f"这些信息只能由参保人本人，或经本人书面授权委托的人，持身份证件到{agency.name}查询；"
+        f"本人也可以通过官方渠道自行查询。咨询电话：{agency_contact(agency)}。"
+    )
+
+
+def region_not_covered(asked: str, covered: Iterable[str], agency: Agency) -> Message:
+    return Message(
+        f"抱歉，关于这个问题我只掌握{'、'.join(covered)}的规定，没有{asked}的资料，不能替您猜。"
+        f"请咨询{asked}当地的{agency.name}，或拨打{HOTLINE_12345}；也可以回复“转人工”。",
+        (HUMAN_BUTTON, NO_THANKS_BUTTON),
+    )
+
+
+# --- policy answers ----------------------------------------------------------------------------------
+def format_date(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def where(fact: PolicyFact) -> str:
+    if fact.region == "全国":
+        return "全国"
+    return fact.region + (f"{fact.district}区" if fact.district else "市")
+
+
+def details(facts: Sequence[PolicyFact], agency: Optional[Agency] = None) -> str:
+    """The basis (document, number, article), the source and its date, and any known later change."""
+    citations: list[str] = []
+    sources: list[str] = []
+    changes: list[str] = []
+    for fact in facts:
+        for basis in fact.basis:
+            if basis.cite() not in citations:
+                citations.append(basis.cite())
+        if not fact.source.is_law and fact.source.describe() not in sources:
+            sources.append(fact.source.describe())
+        if fact.source.is_law and fact.source.describe() not in sources:
+            sources.append("法规文本" + fact.source.describe())
+        if fact.later_change and fact.later_change not in changes:
+            changes.append(fact.later_change)
+    lines = [f"依据：{'；'.join(citations)}", f"出处：{'；'.join(sources)}"]
+    if changes:
+        lines.append("可能已有变化：" + " ".join(changes) + "（请向经办机构确认）")
+    return "\n".join(lines)
+
+
+def national_note(facts: Sequence[PolicyFact], agency: Agency) -> str:
+    local = next((f.local_note for f in facts if f.local_note), None)
+    note = f"{local}" if local else ""
+    return f"这是全国性规定，各地具体办法可能不同。{note}当地办法请咨询{agency_contact(agency)}。"
+
+
+def fact_answer(facts: Sequence[PolicyFact], agency: Optional[Agency]) -> Message:
+    if len(facts) == 1:
+        body = f"【{where(facts[0])}】{facts[0].answer}"
+    else:
+        body = "\n".join(f"【{where(f)}·{f.title}】{f.answer}" for f in facts)
+    if agency is not None and all(f.region == "全国" for f in facts):
+        body += "\n" + national_note(facts, agency)
+    return Message(body, details=details(facts), fact_ids=tuple(f.id for f in facts))
+
+
+def verdict_answer(fact: PolicyFact, verdict: str, reason: str, steps: Sequence[str]) -> Message:
+    numbered = "\n".join(f"{index}. {step}" for index, step in enumerate(steps, 1))
+    return Message(f"【{where(fact)}】结论：{VERDICT_LABELS[verdict]}。原因：{reason}\n{fact.answer}\n建议您：\n{numbered}",
+                   details=details([fact]), fact_ids=(fact.id,))
+
+
+def arrival_rule_line(fact: PolicyFact, category: PersonCategory) -> str:
+    rule = fact.rule
+    when = _MONTHS_AFTER_WORDS.get(rule.months_after, f"{rule.months_after}个月后")
+    example_month = 1
+    example_arrival = 1 + rule.months_after
+    return (f"{category.label}：按{rule.counted_from}计算，{when}初{rule.day_of_month}日（含）前到账，"
+            f"例如{example_month}月的钱{example_arrival}月{rule.day_of_month}日前到账")
+
+
+def arrival_rules(pairs: Sequence[tuple[PersonCategory, PolicyFact]], ask_month: bool) -> Message:
+    facts = [fact for _, fact in pairs]
+    lines = "；\n".join(f"{arrival_rule_line(fact, category)}（{fact.answer.split('。')[0]}）" for category, fact in pairs)
+    follow = "告诉我是哪个月的钱，我可以帮您算出具体日期。" if ask_month else ""
+    return Message(f"【{where(facts[0])}】{lines}。\n{follow}".rstrip(), details=details(facts),
+                   fact_ids=tuple(f.id for f in facts))
+
+
+@dataclass(frozen=True)
+class ArrivalCase:
+    category: PersonCategory
+    fact: PolicyFact
+    month_year: int
+    month: int
+    paid_in: Optional[tuple[int, int]]
+    arrival: date
+    claimed: Optional[date] = None
+
+
+def arrival_answer(cases: Sequence[ArrivalCase], assumed_year: bool) -> Message:
+    lines = []
+    for case in cases:
+        rule = case.fact.rule
+        when = _MONTHS_AFTER_WORDS.get(rule.months_after, f"{rule.months_after}个月后")
+        arrival = format_date(case.arrival)
+        line = ""
+        if case.claimed and (case.claimed.month, case.claimed.day) != (case.arrival.month, case.arrival.day):
+            line += f"不是{case.claimed.month}月{case.claimed.day}日。"
+        if case.paid_in:
+            paid_year, paid_month = case.paid_in
+            line += (f"{case.category.label}{case.month_year}年{case.month}月的钱，单位{paid_month}月才缴上，"
+                     f"到账从缴费到位的{paid_month}月算起，应在{arrival}（含）前到账。")
+        else:
+            line += f"{case.category.label}{case.month_year}年{case.month}月的个人账户资金，应在{arrival}（含）前到账。"
+        line += f"（规则：按{rule.counted_from}计算，{when}初{rule.day_of_month}日（含）前到账。）"
+        lines.append(line)
+    facts = [case.fact for case in cases]
+    note = f"\n（年份按{cases[0].month_year}年计算，如不是这一年请告诉我。）" if assumed_year else ""
+    return Message(f"【{where(facts[0])}】" + "\n".join(lines) + note, details=details(facts),
+                   fact_ids=tuple(f.id for f in facts))
+
+
+def eligibility_overview(with_account: Sequence[PersonCategory], without: Sequence[PersonCategory],
+                         facts: Sequence[PolicyFact]) -> Message:
+    has = "、".join(c.label for c in with_account)
+    lacks = "、".join(c.label for c in without)
+    return Message(f"【{where(facts[0])}】{has}建立医保个人账户；{lacks}不建立个人账户。"
+                   "告诉我您的参保身份，我可以说得更具体。",
+                   details=details(facts), fact_ids=tuple(f.id for f in facts))
+
+
+# --- computed national rules ---------------------------------------------------------------------------
+def with_rule(fact: PolicyFact, agency: Agency, computed: str, ask: str = "") -> Message:
+    body = f"【全国】{computed}" if computed else f"【全国】{fact.answer}"
+    if not computed and ask:
+        body += ask
+    body += "\n" + national_note([fact], agency)
+    return Message(body, details=details([fact]), fact_ids=(fact.id,))
+
+
+def unemployment_computed(years: str, months: int) -> str:
+    if months == 0:
+        return (f"您累计缴费{years}，不满1年，按规定还不能领取失业保险金（需失业前累计缴费满1年）。"
+                "规则：满1年不足5年最长12个月，满5年不足10年最长18个月，10年以上最长24个月。")
+    return (f"您累计缴费{years}，失业保险金最长可以领{months}个月。"
+            "规则：满1年不足5年最长12个月，满5年不足10年最长18个月，10年以上最长24个月；"
+            "重新就业后再次失业的，缴费时间重新计算，可与前次应领而未领的期限合并，但最长不超过24个月。")
+
+
+def injury_deadline_computed(accident: date, employer_by: date, worker_by: date) -> str:
+    return (f"按事故发生日{format_date(accident)}计算：用人单位应在30日内、即{format_date(employer_by)}前"
+            f"提出工伤认定申请（特殊情况经批准可适当延长）；单位未申请的，受伤职工或其近亲属、工会组织"
+            f"可在1年内、即{format_date(worker_by)}前直接申请。")
+
+
+def pension_years_computed(years: str, enough: bool, missing: str) -> str:
+    if enough:
+        head = f"您累计缴费{years}，已满15年，达到法定退休年龄时可以按月领取基本养老金。"
+    else:
+        head = (f"您累计缴费{years}，还差{missing}才满15年。达到法定退休年龄时累计缴费不足15年的，"
+                "可以缴费至满15年后按月领取基本养老金。")
+    return head + "注意：2025年起实施延迟退休改革，自2030年起最低缴费年限逐步由15年提高到20年。"
+
+
+def late_fee_computed(amount: float, days: int, fee: float) -> str:
+    return (f"按欠缴{amount:g}元、逾期{days}天计算，滞纳金约为{fee:g}元（{amount:g}元×万分之五×{days}天）。"
+            "规则：用人单位未按时足额缴纳社会保险费的，自欠缴之日起按日加收万分之五的滞纳金；"
+            "逾期仍不缴纳的，还可处欠缴数额一倍以上三倍以下的罚款。实际金额以征收机构核定为准。")
+
+
+ASK_YEARS = "告诉我您累计缴费几年，我可以帮您算。"
+ASK_ACCIDENT_DATE = "告诉我受伤的日期（例如“3月10日”），我可以帮您算出申请截止日。"
+ASK_AMOUNT_DAYS = "告诉我欠缴金额和逾期天数（例如“欠1万元，逾期60天”），我可以帮您估算。"

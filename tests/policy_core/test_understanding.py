@@ -1,0 +1,98 @@
+"""What residents tell besides the question: categories, months, dates, numbers, third parties."""
+from datetime import date
+
+import pytest
+
+from policy_core.categories import PersonCategory as C
+from policy_core.months import YearMonth
+from policy_core.normalize import is_english, normalize_text
+from policy_core.rules import format_years, injury_claim_deadline, late_fee, pension_years, unemployment_period
+from policy_core.understanding import (
+    accident_date,
+    amount_mentioned,
+    asks_for_someone_elses_records,
+    categories_mentioned,
+    days_mentioned,
+    months_mentioned,
+    years_mentioned,
+)
+
+TODAY = date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("text, simplified", [
+    ("在職職工醫保個人賬戶的錢幾號到賬", "在职职工医保个人账户的钱几号到账"),
+    ("１２月份的錢", "12月份的钱"),
+    ("医保\u200b存折", "医保存折"),
+])
+def test_normalization(text, simplified):
+    assert normalize_text(text) == simplified
+
+
+def test_english_is_recognized():
+    assert is_english("How do I activate my social security card?")
+    assert not is_english("医保account是什么") and not is_english("12345")
+
+
+@pytest.mark.parametrize("text, categories", [
+    ("我在厂里上班，医保钱几号到", [C.IN_SERVICE]),
+    ("我刚入职，单位说这个月开始给我交医保", [C.IN_SERVICE]),
+    ("我领退休金的，医保钱几号到", [C.RETIRED]),
+    ("我退了休，钱什么时候到", [C.RETIRED]),
+    ("我在厂里上班，我爸已经退休了，我们俩5月份的医保钱各是几号到", [C.IN_SERVICE, C.RETIRED]),
+    ("医保存折的钱什么时候到", []),
+    ("我是灵活就业的", [C.FLEXIBLE_EMPLOYMENT]),
+])
+def test_categories_from_context(text, categories):
+    assert categories_mentioned(normalize_text(text)) == categories
+
+
+def test_a_month_followed_by_a_day_is_a_date_not_the_contribution_month():
+    found = months_mentioned("朋友说在职的1月份医保钱2月5号就到账了", TODAY)
+    assert found.contribution == YearMonth(2027, 1) and found.paid_in is None
+    assert (found.claimed_arrival.month, found.claimed_arrival.day) == (2, 5)
+
+
+def test_the_month_the_employer_paid_late():
+    found = months_mentioned("6月的医保费8月才交上去，那6月份个人账户的钱几号到", TODAY)
+    assert (found.contribution, found.paid_in) == (YearMonth(2026, 6), YearMonth(2026, 8))
+    assert months_mentioned("1月的钱1月才交", TODAY).paid_in is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("帮我查一下我邻居张三的医保账户还剩多少钱", True),
+    ("帮我看看我爸的养老金每个月发多少", True),
+    ("查一下我前妻的社保缴费记录", True),
+    ("我的医保卡余额怎么查", False),
+    ("我爸退休了，他5月的医保钱几号到", False),
+])
+def test_someone_elses_records(text, expected):
+    assert asks_for_someone_elses_records(text) is expected
+
+
+def test_numbers_in_chinese_and_digits():
+    assert years_mentioned("我交了七年失业保险") == 7
+    assert years_mentioned("交了8年半") == 8.5
+    assert amount_mentioned("单位欠了一万五千元，拖了六十天") == 15000
+    assert days_mentioned("单位欠了一万五千元，拖了六十天") == 60
+    assert days_mentioned("拖了3个月") == 90
+    assert accident_date("3月10号受的伤", TODAY) == date(2026, 3, 10)
+    assert accident_date("12月20号受的伤", TODAY) == date(2025, 12, 20)  # not in the future
+
+
+@pytest.mark.parametrize("years, months", [(0.5, 0), (1, 12), (4.9, 12), (5, 18), (9.99, 18), (10, 24), (30, 24)])
+def test_unemployment_period_follows_article_46(years, months):
+    assert unemployment_period(years).longest_months == months
+
+
+def test_injury_claim_deadlines():
+    deadline = injury_claim_deadline(date(2026, 3, 10))
+    assert (deadline.employer_by, deadline.worker_by) == (date(2026, 4, 9), date(2027, 3, 10))
+    assert injury_claim_deadline(date(2024, 2, 29)).worker_by == date(2025, 2, 28)
+
+
+def test_pension_years_and_late_fee():
+    assert pension_years(15).enough and not pension_years(12).enough
+    assert pension_years(12).missing_years == 3
+    assert late_fee(10000, 60).fee == 300
+    assert format_years(8.5) == "8年半" and format_years(10.25) == "10年3个月"
