@@ -13,7 +13,7 @@ WEBCHAT_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge -type f 2>/dev/null) $(wildcard bot/knowledge_importer.py bot/nlu_normalizer.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock train validate run actions shell agent test test-unit bench bench-smoke soak webchat-deps clean
+.PHONY: help install lock train validate lint format test-deps run actions shell agent test test-unit bench bench-smoke soak webchat-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -45,8 +45,20 @@ train: $(MODEL) ## Train the model (only when data, domain or config changed)
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	$(RASA) train --fixed-model-name policy-qa --out models
 
-validate: $(VENV)/.installed ## Check domain, data and stories for consistency
+validate: $(VENV)/.installed ## Check the knowledge files (errors name file and entry, law citations) and Rasa's data
+	$(PY) -m policy_core.validate
 	$(RASA) data validate --fail-on-warnings
+
+lint: $(VENV)/.installed ## Ruff lint and format check (settings in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed ## Apply Ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test-deps: ## Install the tests' Debian packages when missing (Chromium and driver, PostgreSQL, Redis)
+	bash tests/install_deps.sh
 
 run: $(MODEL) $(WEBCHAT_DEPS) ## Run the action server and the Rasa server (REST + token-protected HTTP API) on localhost:5005
 	$(PY) -m bot.run
@@ -57,7 +69,7 @@ actions: $(VENV)/.installed ## Run only the action server on localhost:5055
 shell: $(MODEL) ## Chat with the assistant in the terminal
 	$(PY) -m bot.run --shell
 
-test: $(MODEL) $(WEBCHAT_DEPS) ## Run the whole test suite (unit, data, stories, held-out NLU, end-to-end)
+test: test-deps lint $(MODEL) $(WEBCHAT_DEPS) ## Set up and run the whole suite (lint, unit, data, held-out sets, end-to-end)
 	$(PY) -m pytest
 
 test-unit: $(VENV)/.installed $(WEBCHAT_DEPS) ## Run the fast tests only (no trained model needed)

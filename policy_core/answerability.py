@@ -134,11 +134,26 @@ class AnswerabilityGate:
                 return by_words
         return GateDecision(None, reason="; ".join(reasons) or "no policy topic ranked")
 
+    def decide_in_context(self, text: str, ranking: Sequence[tuple[str, float]], last_topic: str) -> GateDecision:
+        """A follow-up ("这是哪个文件规定的？") carries the subject of the topic just answered: a candidate about
+        the same thing may be given when the question names its aspect."""
+        earlier = self.knowledge.by_topic(last_topic)
+        things = {fact.subject[0] for fact in earlier}
+        ranked = [(n, c) for n, c in ranking if n][: self.settings.candidates]
+        if last_topic not in dict(ranked):
+            ranked.append((last_topic, self.settings.min_confidence_with_aspect))
+        for topic, confidence in ranked:
+            facts = [f for f in self.knowledge.by_topic(topic) if f.subject[0] in things]
+            if (facts and confidence >= self.settings.min_confidence_with_aspect
+                    and any(names_aspect(f, text) and not asks_uncovered_aspect(f, text, self.settings) for f in facts)):
+                return GateDecision(topic, confidence, self.similarity(topic, text), "subject carried from the conversation")
+        return GateDecision(None, reason="no follow-up on the same subject")
+
     def _only_topic_named(self, text: str, already: set[str]) -> Optional[GateDecision]:
         """NLU missed it, but the words name exactly one topic's subject and aspect, close to its examples."""
         named = {fact.topic for fact in self.knowledge.facts
                  if fact.topic not in already and names_thing(fact, text) and names_aspect(fact, text)
-                 and len(fact.subject) > 1 and not asks_uncovered_aspect(fact, text, self.settings)}
+                 and not asks_uncovered_aspect(fact, text, self.settings)}
         if len(named) != 1:
             return None
         topic = named.pop()

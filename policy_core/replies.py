@@ -81,6 +81,8 @@ def respond(service: PolicyService, question: Question) -> Reply:
         return Reply((wording.other_persons_records(agency),), DECLINED, agency=agency.id)
 
     decision = service.gate.decide(text, question.ranking)
+    if not decision.topic and question.last_topic and service.routing.names_no_specific_subject(text):
+        decision = service.gate.decide_in_context(text, question.ranking, question.last_topic)
     if decision.topic:
         return _answer(service, decision.topic, text, question, decision.reason)
 

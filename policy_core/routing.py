@@ -11,6 +11,8 @@ from .knowledge_base import DEFAULT_KNOWLEDGE_DIR, ROUTE_IDS, KnowledgeBaseError
 
 ROUTING_FILE = "routing.yml"
 FALLBACK_AGENCY = "other"
+# Catch-all subjects (medical_insurance_general …) hold the general words of each agency.
+GENERAL_SUFFIX = "_general"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class RoutingTable:
             if length and (best is None or length > best[0]):
                 best = (length, -order, subject)
         return best[2] if best else None
+
+    def names_no_specific_subject(self, text: str) -> bool:
+        """Only general words (医保, 社保) or none: a follow-up may carry the subject of the conversation."""
+        subject = self.match(text)
+        return subject is None or subject.id.endswith(GENERAL_SUFFIX)
 
     def route_english(self, text: str) -> Route:
         lowered = text.lower()

@@ -43,8 +43,8 @@ _DATE_RE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?P<day>\d{1,2})\s*[�
 _MONTH_TOKEN = re.compile(r"(?:(?:\d{4}|去年|今年|前年|明年)年?)?\s*(?<!\d)(?P<month>\d{1,2})\s*月(?:份)?(?!\s*\d{1,2}\s*[号日])")
 _RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月|本月|当月|这月|下个月|下月")
 # The employer paid a month's contribution later ("6月的医保费8月才交上").
-_PAID_LATE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才|再|又|的时候才|底才|初才|中旬才|下旬才)\s*"
-                        r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)")
+_PAID_LATE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性)\s*"
+                        r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上))")
 _PAID_IN = re.compile(r"(?:拖到|推到|晚到|迟到|延到|到了)\s*(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才)?\s*(?:交|缴|补|到位)?")
 _YEARS_RE = re.compile(r"(?P<years>\d{1,2}(?:\.\d)?)\s*(?:个)?\s*(?P<half>年半|年)")
 _MONTHS_COUNT_RE = re.compile(r"(?P<months>\d{1,3})\s*个\s*月")
@@ -118,26 +118,27 @@ def _clause_category(clause: str) -> Optional[PersonCategory]:
 
 
 def months_mentioned(text: str, today: date) -> MonthsMentioned:
-    """The contribution month, the month it was paid in if late, and any arrival date the resident was told."""
+    """The contribution month, the month it was paid in if late, and any arrival date the resident was told.
+
+    With several months named, the last one other than the payment month is the one asked about
+    ("这不到十二月了嘛，那十一月的钱几号到" → 11月).
+    """
     value = arabic_numerals(text)
-    claimed = _first_date(value, today)
+    claimed = _claimed_date(value, today)
     paid_in = None
     late = _PAID_LATE.search(value) or _PAID_IN.search(value)
     if late:
         paid_in = _month(late.group("month") + "月", today)
     without_dates = _DATE_RE.sub(" ", value)
-    contribution = None
-    for match in _MONTH_TOKEN.finditer(without_dates):
-        month = _month(match.group(0), today)
-        if month is not None and (paid_in is None or month != paid_in or contribution is not None):
-            if paid_in is not None and month == paid_in:
-                continue
-            contribution = month
-            break
+    months = [m for m in (_month(match.group(0), today) for match in _MONTH_TOKEN.finditer(without_dates)) if m]
+    asked = [m for m in months if paid_in is None or m != paid_in]
+    contribution = asked[-1] if asked else None
     if contribution is None:
-        relative = _RELATIVE_MONTH.search(without_dates)
-        if relative:
-            contribution = _month(relative.group(0), today)
+        relatives = _RELATIVE_MONTH.findall(without_dates)
+        if relatives:
+            contribution = _month(relatives[-1], today)
+    if contribution is None and paid_in is not None:
+        contribution, paid_in = paid_in, None  # "单位10月缴的医保": the month itself
     while paid_in is not None and contribution is not None and contribution > paid_in.plus_months(0) and (
         contribution.plus_months(-12) >= paid_in.plus_months(-11)
     ):
@@ -156,8 +157,12 @@ def _month(text: str, today: date) -> Optional[YearMonth]:
         return None
 
 
-def _first_date(text: str, today: date) -> Optional[date]:
-    match = _DATE_RE.search(text)
+# A date the resident was told the money arrives on ("2月5号就到账了"), not today's date ("今天12月1号了").
+_CLAIMED_DATE_RE = re.compile(_DATE_RE.pattern + r"\s*(?:前|之前)?\s*(?:就|才|会|能|可以|会|肯定)?\s*(?:到账|到帐|到了|到|打|进|划)")
+
+
+def _claimed_date(text: str, today: date) -> Optional[date]:
+    match = _CLAIMED_DATE_RE.search(text)
     if not match:
         return None
     month, day = int(match.group("month")), int(match.group("day"))

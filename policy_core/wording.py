@@ -245,9 +245,9 @@ class ArrivalCase:
 def arrival_answer(cases: Sequence[ArrivalCase], assumed_year: bool) -> Message:
     lines = []
     for case in cases:
-        rule = case.fact.rule
-        when = _MONTHS_AFTER_WORDS.get(rule.months_after, f"{rule.months_after}个月后")
         arrival = format_date(case.arrival)
+        if case.arrival.year != case.month_year:
+            arrival = f"{case.arrival.year}年（次年）{case.arrival.month}月{case.arrival.day}日"
         line = ""
         if case.claimed and (case.claimed.month, case.claimed.day) != (case.arrival.month, case.arrival.day):
             line += f"不是{case.claimed.month}月{case.claimed.day}日。"
@@ -257,7 +257,7 @@ def arrival_answer(cases: Sequence[ArrivalCase], assumed_year: bool) -> Message:
                      f"到账从缴费到位的{paid_month}月算起，应在{arrival}（含）前到账。")
         else:
             line += f"{case.category.label}{case.month_year}年{case.month}月的个人账户资金，应在{arrival}（含）前到账。"
-        line += f"（规则：按{rule.counted_from}计算，{when}初{rule.day_of_month}日（含）前到账。）"
+        line += f"（规则：{case.fact.answer.split('。')[0]}。）"
         lines.append(line)
     facts = [case.fact for case in cases]
     note = f"\n（年份按{cases[0].month_year}年计算，如不是这一年请告诉我。）" if assumed_year else ""

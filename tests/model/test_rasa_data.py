@@ -43,12 +43,23 @@ def _heldout_files() -> list[Path]:
     return sorted(HELDOUT_DIR.glob("*.yml"))
 
 
-def test_heldout_set_is_never_trained_on():
-    heldout = {text for path in _heldout_files() for text in _examples(path)}
-    assert len(heldout) >= 150
+def _trained_texts() -> set[str]:
+    from bot.knowledge_importer import topic_examples
+    from policy_core import load_knowledge_base
+
     trained = {text for path in (ROOT / "data").rglob("*.yml")
                if "nlu" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) for text in _examples(path)}
+    return trained | {q for questions in topic_examples(load_knowledge_base()).values() for q in questions}
+
+
+def test_heldout_sets_are_never_trained_on():
+    trained = _trained_texts()
+    heldout = {text for path in _heldout_files() for text in _examples(path)}
+    assert len(heldout) >= 150
     assert not heldout & trained
+    for path in (ROOT / "tests" / "eval").rglob("*.yml"):
+        questions = {q["text"] for q in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]}
+        assert not questions & trained, (path.name, sorted(questions & trained)[:5])
 
 
 def test_heldout_intent_macro_f1(tmp_path):

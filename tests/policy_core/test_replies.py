@@ -57,7 +57,7 @@ def test_answer_first_then_offer_to_compute(service):
 
 def test_category_from_context_without_asking(service):
     _, said = ask(service, "我刚入职，单位说这个月开始给我交医保，这个月的钱什么时候到账", "account_arrival")
-    assert "2027年2月5日" in said and "在职职工还是退休人员" not in said
+    assert "2027年（次年）2月5日" in said and "在职职工还是退休人员" not in said
 
 
 def test_someone_elses_account_is_declined(service):
