@@ -76,15 +76,32 @@ def evaluate_targets(results: dict) -> list[dict]:
             met = False
         targets.append(_target("throughput at 20 concurrent conversations", "≥ baseline, 0 errors", value, met))
 
+    gate = dig(results, "question_sets", "gate") or {}
+    wrong = gate.get("wrong_topic_rate")
+    targets.append(_target("uncovered questions given a policy fact", "= 0", _pct(wrong), None if wrong is None else wrong == 0))
+    routing = gate.get("routing_accuracy")
+    targets.append(_target("uncovered questions sent to the right agency", "≥ 95%", _pct(routing),
+                           None if routing is None else routing >= 0.95))
+    colloquial = dig(results, "question_sets", "colloquial", "pass_rate")
+    targets.append(_target("colloquial held-out questions", "≥ 97%", _pct(colloquial),
+                           None if colloquial is None else colloquial >= 0.97))
+    law = dig(results, "question_sets", "law", "pass_rate")
+    targets.append(_target("law held-out questions, right article", "≥ 95%", _pct(law),
+                           None if law is None else law >= 0.95))
+
     training = dig(results, "resources", "training", "wall_s")
-    targets.append(_target("training time", "≤ 180 s", _fmt(training, " s"),
-                           None if training is None else training <= 180))
+    targets.append(_target("training time", "≤ 150 s", _fmt(training, " s"),
+                           None if training is None else training <= 150))
 
     rss = dig(results, "resources", "rss", "peak_mb", "rasa_server")
     targets.append(_target("Rasa server peak RSS", "≤ 1.2 GB",
                            None if rss is None else f"{rss / 1000:.2f} GB",
                            None if rss is None else rss <= 1200))
     return targets
+
+
+def _pct(value: Optional[float]) -> Optional[str]:
+    return None if value is None else f"{value:.1%}"
 
 
 def _met(met: Optional[bool]) -> str:

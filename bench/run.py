@@ -211,6 +211,21 @@ class Bench:
         intent = self.results["nlu"]["heldout"]["intent"]
         log(f"held-out NLU: accuracy {intent['accuracy']}, macro-F1 {intent['macro_f1']}")
 
+    def question_sets(self) -> None:
+        """The independent held-out question sets through NLU and the policy core (bot/answer_eval.py)."""
+        from bot.answer_eval import Parser, gate_figures, run_set, summary
+        from policy_core import PolicyService
+
+        service, parser = PolicyService.load(), Parser()
+        found = {name: run_set(service, parser, "heldout", name) for name in ("out_of_knowledge", "colloquial", "law")}
+        figures = {name: {k: v for k, v in summary(verdicts).items() if k != "failures"}
+                   for name, verdicts in found.items()}
+        figures["gate"] = gate_figures(found["out_of_knowledge"], found["colloquial"])
+        figures["thresholds"] = {k: v for k, v in vars(service.gate.settings).items() if k != "uncovered_aspects"}
+        self.results["question_sets"] = figures
+        log(f"question sets: {figures['gate']}, colloquial {figures['colloquial']['pass_rate']:.1%}, "
+            f"law {figures['law']['pass_rate']:.1%}")
+
     def cross_validation(self) -> None:
         self.results["nlu"]["cross_validation"] = nlu.cross_validation(self.work / "nlu", self.out, self.args.folds)
         intent = self.results["nlu"]["cross_validation"]["intent"]
@@ -309,6 +324,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         bench.phase("training", bench.training)
     if not args.skip_nlu:
         bench.phase("nlu_heldout", bench.heldout)
+        bench.phase("question_sets", bench.question_sets)
     if not args.skip_cv and not args.skip_nlu:
         bench.phase("nlu_cross_validation", bench.cross_validation)
     bench.results["meta"]["work_dir"] = str(work)

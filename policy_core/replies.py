@@ -66,6 +66,8 @@ class Reply:
 
 
 def respond(service: PolicyService, question: Question) -> Reply:
+    if question.text.startswith("/") and question.intent:
+        return _payload(service, question)
     text = normalize_text(question.text)
     if not text:
         return Reply((wording.NOT_UNDERSTOOD,), NOT_UNDERSTOOD)
@@ -105,6 +107,19 @@ def respond(service: PolicyService, question: Question) -> Reply:
     # NLU named a policy topic the question is not about, or a conversation intent with policy words.
     return Reply((wording.routed(Route(service.routing.agency("other"))),), ROUTED, offer_handoff=True,
                  agency="other", gate_reason=decision.reason)
+
+
+def _payload(service: PolicyService, question: Question) -> Reply:
+    """A button or command sends its intent ("/account_arrival", '/inform{"person_category": "retired"}'):
+    the resident chose it, so it is answered as chosen."""
+    intent = question.intent
+    if service.knowledge.by_topic(intent):
+        return _answer(service, intent, "", question, "chosen by button")
+    if intent == FOLLOW_UP_INTENT and question.last_topic and service.knowledge.by_topic(question.last_topic):
+        return _answer(service, question.last_topic, "", question, "follow-up by button")
+    if intent in wording.CHITCHAT:
+        return Reply((wording.CHITCHAT[intent],), CHITCHAT)
+    return Reply((wording.ASK_TOPIC,), CHITCHAT)
 
 
 def _fills_slot(question: Question) -> bool:

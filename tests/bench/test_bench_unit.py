@@ -209,7 +209,9 @@ def _results(**overrides):
                   "baseline": {"single_user": {"p50_ms": 30.0, "p95_ms": 40.0},
                                "levels": [{"concurrency": 20, "throughput_msg_s": 20.0, "errors": 0,
                                            "messages": 600, "latency": {"p95_ms": 800.0}}]}},
-        "resources": {"training": {"wall_s": 170.0}, "rss": {"peak_mb": {"rasa_server": 1100.0}}},
+        "resources": {"training": {"wall_s": 140.0}, "rss": {"peak_mb": {"rasa_server": 1100.0}}},
+        "question_sets": {"gate": {"wrong_topic_rate": 0.0, "routing_accuracy": 0.96},
+                          "colloquial": {"pass_rate": 0.98}, "law": {"pass_rate": 0.96}},
     }
     for path, value in overrides.items():
         node = results
@@ -233,7 +235,12 @@ def test_each_target_can_fail():
     assert not _met(_results(**{"conversations.pass_rate": 0.94}))["end-to-end pass rate"]
     assert not _met(_results(**{"conversations.wrong_facts": 1}))["answers stating a wrong fact"]
     assert not _met(_results(**{"speed.ours.single_user.p50_ms": 60.1}))["single-user latency p50"]
-    assert not _met(_results(**{"resources.training.wall_s": 181.0}))["training time"]
+    assert not _met(_results(**{"resources.training.wall_s": 150.1}))["training time"]
+    assert not _met(_results(**{"question_sets.gate.wrong_topic_rate": 0.004}))["uncovered questions given a policy fact"]
+    assert not _met(_results(**{"question_sets.gate.routing_accuracy": 0.94}))[
+        "uncovered questions sent to the right agency"]
+    assert not _met(_results(**{"question_sets.colloquial.pass_rate": 0.969}))["colloquial held-out questions"]
+    assert not _met(_results(**{"question_sets.law.pass_rate": 0.949}))["law held-out questions, right article"]
     assert not _met(_results(**{"resources.rss.peak_mb.rasa_server": 1200.1}))["Rasa server peak RSS"]
 
 
@@ -252,7 +259,7 @@ def test_throughput_target_needs_baseline_and_no_errors():
 
 def test_unmeasured_targets_are_reported_as_such():
     targets = report.evaluate_targets({})
-    assert len(targets) == 7
+    assert len(targets) == 11
     assert all(t["met"] is None and t["value"] == "not measured" for t in targets)
 
 

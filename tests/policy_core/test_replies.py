@@ -90,3 +90,13 @@ def test_out_of_domain(service):
 def test_region_without_a_local_rule(service):
     reply, said = ask(service, "上海在职职工1月的医保个人账户钱几号到", "account_arrival", regions=("上海",))
     assert reply.outcome == ROUTED and "上海" in said and "5日" not in said
+
+
+def test_a_button_payload_is_answered_as_chosen(service):
+    reply, said = ask(service, "/account_arrival", "account_arrival", 1.0)
+    assert reply.outcome == ANSWERED and "下下月初5日" in said
+    reply, said = ask(service, '/inform{"person_category": "retired"}', "inform", 1.0,
+                      last_topic="account_arrival", entity_categories=("retired",))
+    assert reply.outcome == ANSWERED and "次月初5日" in said and "下下月" not in said
+    reply, said = ask(service, "/greet", "greet", 1.0)
+    assert "您好" in said
