@@ -11,6 +11,7 @@ The thresholds and the uncovered aspects are data (knowledge/answerability.yml).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -41,6 +42,8 @@ class GateSettings:
     candidates: int
     min_uncovered_confidence: float
     uncovered_aspects: tuple[str, ...]
+    # (kind, pattern): questions asking a procedure or a figure, answered only by facts of that kind.
+    question_kinds: tuple[tuple[str, re.Pattern], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,9 @@ def load_gate_settings(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> GateSet
             int(thresholds.get("candidates", 3)),
             float(thresholds["min_uncovered_confidence"]),
             tuple(str(a) for a in raw.get("uncovered_aspects") or ()),
+            tuple((kind, re.compile(pattern)) for kind, pattern in (raw.get("question_kinds") or {}).items()),
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as error:
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as error:
         raise KnowledgeBaseError(SETTINGS_FILE, "-", f"bad answerability settings: {error}") from error
 
 
@@ -80,9 +84,12 @@ def names_aspect(fact: PolicyFact, text: str) -> bool:
 
 
 def asks_uncovered_aspect(fact: PolicyFact, text: str, settings: GateSettings) -> bool:
-    """An aspect no fact answers (补办, 怎么查 …) counts unless one of the fact's own terms contains it."""
+    """An aspect no fact answers (补办, 怎么查 …) counts unless one of the fact's own terms contains it; a
+    procedure (怎么办理, 去哪打印) or a figure (多少钱, 几成) counts unless the fact says it answers that kind."""
     own_terms = [term for group in fact.subject for term in group]
-    return any(aspect in text and not any(aspect in term for term in own_terms) for aspect in settings.uncovered_aspects)
+    if any(aspect in text and not any(aspect in term for term in own_terms) for aspect in settings.uncovered_aspects):
+        return True
+    return any(kind not in fact.answers and pattern.search(text) for kind, pattern in settings.question_kinds)
 
 
 def uncovered_examples(routing, knowledge: KnowledgeBase, terms_per_subject: int = 2) -> list[str]:

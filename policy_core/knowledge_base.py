@@ -114,6 +114,7 @@ class PolicyFact:
     route: Optional[str] = None  # agency for local details (knowledge/routing.yml)
     local_note: Optional[str] = None
     needs_account: bool = False  # about the personal account: categories without one get that answer
+    answers: tuple[str, ...] = ()  # question kinds the answer really gives: procedure, figure
 
     def applies_to_category(self, category: Optional[PersonCategory]) -> bool:
         if ALL_CATEGORIES in self.applies_to:
@@ -258,7 +259,18 @@ def _parse_fact(raw: Any, index: int, file: str, sources: dict[str, Source]) -> 
         route=route,
         local_note=_clean_text(raw["local_note"]) if raw.get("local_note") else None,
         needs_account=bool(raw.get("needs_account", False)),
+        answers=_parse_answers(raw.get("answers"), file, entry),
     )
+
+
+QUESTION_KINDS = ("procedure", "figure")
+
+
+def _parse_answers(raw: Any, file: str, entry: str) -> tuple[str, ...]:
+    kinds = raw or []
+    if not isinstance(kinds, list) or any(k not in QUESTION_KINDS for k in kinds):
+        raise KnowledgeBaseError(file, entry, f"answers must list question kinds among {QUESTION_KINDS}")
+    return tuple(kinds)
 
 
 def _parse_subject(raw: Any, file: str, entry: str) -> tuple[tuple[str, ...], ...]:

@@ -52,13 +52,18 @@ class RoutingTable:
         return self.agencies.get(agency_id or FALLBACK_AGENCY, self.agencies[FALLBACK_AGENCY])
 
     def match(self, text: str) -> Optional[Subject]:
-        """The subject with the longest term found in the text (the most specific one); ties go to file order."""
-        best: Optional[tuple[int, int, Subject]] = None
-        for order, subject in enumerate(self.subjects):
-            length = max((len(term) for term in subject.terms if term in text), default=0)
-            if length and (best is None or length > best[0]):
-                best = (length, -order, subject)
-        return best[2] if best else None
+        """The subject with the most evidence: its longest term found, then the length of all its terms found
+        (a term inside a longer found term counts once); ties go to file order."""
+        best: Optional[tuple[tuple[int, int], Subject]] = None
+        for subject in self.subjects:
+            found = [term for term in subject.terms if term in text]
+            found = [t for t in found if not any(t != other and t in other for other in found)]
+            if not found:
+                continue
+            score = (max(map(len, found)), sum(map(len, found)))
+            if best is None or score > best[0]:
+                best = (score, subject)
+        return best[1] if best else None
 
     def names_no_specific_subject(self, text: str) -> bool:
         """Only general words (医保, 社保) or none: a follow-up may carry the subject of the conversation."""

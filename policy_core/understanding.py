@@ -43,8 +43,8 @@ _DATE_RE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?P<day>\d{1,2})\s*[�
 _MONTH_TOKEN = re.compile(r"(?:(?:\d{4}|去年|今年|前年|明年)年?)?\s*(?<!\d)(?P<month>\d{1,2})\s*月(?:份)?(?!\s*\d{1,2}\s*[号日])")
 _RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月|本月|当月|这月|下个月|下月")
 # The employer paid a month's contribution later ("6月的医保费8月才交上").
-_PAID_LATE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性)\s*"
-                        r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上))")
+_PAID_LATE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:给我|给|才给|帮我)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性|1起|1次性)\s*"
+                        r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上|了))")
 _PAID_IN = re.compile(r"(?:拖到|推到|晚到|迟到|延到|到了)\s*(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才)?\s*(?:交|缴|补|到位)?")
 _YEARS_RE = re.compile(r"(?P<years>\d{1,2}(?:\.\d)?)\s*(?:个)?\s*(?P<half>年半|年)")
 _MONTHS_COUNT_RE = re.compile(r"(?P<months>\d{1,3})\s*个\s*月")
