@@ -39,15 +39,17 @@ def _place(value: Any) -> Optional[str]:
     return value.strip() if isinstance(value, str) and PLACE_NAME.fullmatch(value.strip()) else None
 
 
-def _previous_user_intent(tracker: Tracker) -> Optional[str]:
+def _previous_user_intent(tracker: Tracker) -> tuple[Optional[str], float]:
     user_events = [e for e in tracker.events if e.get("event") == "user"]
     if len(user_events) < 2:
-        return None
-    return (user_events[-2].get("parse_data") or {}).get("intent", {}).get("name")
+        return None, 0.0
+    intent = (user_events[-2].get("parse_data") or {}).get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
 def question_from(tracker: Tracker) -> Question:
     message = tracker.latest_message
+    previous = _previous_user_intent(tracker)
     ranking = tuple((item.get("name"), float(item.get("confidence") or 0))
                     for item in message.get("intent_ranking") or [] if item.get("name"))
     return Question(
@@ -61,7 +63,8 @@ def question_from(tracker: Tracker) -> Question:
         last_topic=tracker.get_slot("last_topic"),
         person_category=tracker.get_slot("person_category"),
         arrival_month=tracker.get_slot("arrival_month"),
-        previous_intent=_previous_user_intent(tracker),
+        previous_intent=previous[0],
+        previous_confidence=previous[1],
     )
 
 

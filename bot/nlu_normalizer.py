@@ -14,6 +14,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from policy_core.normalize import normalize_text
 
+# The intent classifier cannot score a text without features; an empty message is classified as this
+# word instead (the policy core still sees the resident's own, empty, text).
+EMPTY_TEXT_STAND_IN = "空白"
+
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class TextNormalizer(GraphComponent):
@@ -25,8 +29,8 @@ class TextNormalizer(GraphComponent):
     def _normalize(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
-            if isinstance(text, str) and text:
-                message.set(TEXT, normalize_text(text) or text)
+            if isinstance(text, str):
+                message.set(TEXT, normalize_text(text) or EMPTY_TEXT_STAND_IN)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

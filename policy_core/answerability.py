@@ -119,26 +119,37 @@ class AnswerabilityGate:
         return float(best[1]) if best else 0.0
 
     def decide(self, text: str, ranking: Sequence[tuple[str, float]]) -> GateDecision:
-        """The topic to answer, or None with the reason the nearest candidates were refused."""
+        """The topic to answer, or None with the reason the nearest candidates were refused.
+
+        A candidate whose subject and aspect are both named wins over NLU's first choice that only names
+        the subject ("我5月份的钱什么时候能到这个存折里" is about arrival, not what the passbook is).
+        """
         settings = self.settings
         ranked = [(name, conf) for name, conf in ranking if name]
-        reasons = []
-        for position, (topic, confidence) in enumerate(ranked[: settings.candidates]):
+        candidates = []
+        for topic, confidence in ranked[: settings.candidates]:
             if topic == UNCOVERED_INTENT and confidence >= settings.min_uncovered_confidence:
-                reasons.append(f"NLU ranks it a question no fact answers ({confidence:.2f})")
                 break
-            facts = self.knowledge.by_topic(topic)
-            if not facts:
-                continue
-            runner_up = max((c for n, c in ranked if n != topic), default=0.0)
-            verdict = self._check(facts, topic, text, confidence, confidence - runner_up, position == 0)
-            if verdict.topic:
-                return verdict
-            reasons.append(f"{topic}:{verdict.reason}")
-        else:
-            by_words = self._only_topic_named(text, {name for name, _ in ranked[: settings.candidates]})
-            if by_words:
-                return by_words
+            if self.knowledge.by_topic(topic):
+                candidates.append((topic, confidence))
+        stopped = len(candidates) < len([n for n, _ in ranked[: settings.candidates] if self.knowledge.by_topic(n)])
+        reasons = []
+        for strict in (True, False):
+            for position, (topic, confidence) in enumerate(candidates):
+                runner_up = max((c for n, c in ranked if n != topic), default=0.0)
+                is_top = ranked[0][0] == topic
+                verdict = self._check(self.knowledge.by_topic(topic), topic, text, confidence, confidence - runner_up,
+                                      is_top, allow_without_aspect=not strict)
+                if verdict.topic:
+                    return verdict
+                if not strict:
+                    reasons.append(f"{topic}:{verdict.reason}")
+            if strict and not stopped:
+                by_words = self._only_topic_named(text, {name for name, _ in ranked[: settings.candidates]})
+                if by_words:
+                    return by_words
+        if stopped:
+            reasons.append("NLU ranks it a question no fact answers")
         return GateDecision(None, reason="; ".join(reasons) or "no policy topic ranked")
 
     def decide_in_context(self, text: str, ranking: Sequence[tuple[str, float]], last_topic: str) -> GateDecision:
@@ -150,7 +161,8 @@ class AnswerabilityGate:
         if last_topic not in dict(ranked):
             ranked.append((last_topic, self.settings.min_confidence_with_aspect))
         for topic, confidence in ranked:
-            facts = [f for f in self.knowledge.by_topic(topic) if f.subject[0] in things]
+            # A fact with no aspect group would match any follow-up ("谢谢啦"): those need their subject named.
+            facts = [f for f in self.knowledge.by_topic(topic) if f.subject[0] in things and len(f.subject) > 1]
             if (facts and confidence >= self.settings.min_confidence_with_aspect
                     and any(names_aspect(f, text) and not asks_uncovered_aspect(f, text, self.settings) for f in facts)):
                 return GateDecision(topic, confidence, self.similarity(topic, text), "subject carried from the conversation")
@@ -169,7 +181,7 @@ class AnswerabilityGate:
             return None
         return GateDecision(topic, 0.0, similarity, "only topic whose subject and aspect are named")
 
-    def _check(self, facts, topic, text, confidence, margin, is_top) -> GateDecision:
+    def _check(self, facts, topic, text, confidence, margin, is_top, allow_without_aspect=True) -> GateDecision:
         settings = self.settings
         about = [fact for fact in facts if names_thing(fact, text)]
         if not about:
@@ -184,7 +196,7 @@ class AnswerabilityGate:
             if confidence >= settings.min_confidence_with_aspect:
                 return GateDecision(topic, confidence, similarity, "subject and aspect named")
             return GateDecision(None, confidence, similarity, "NLU not confident enough")
-        if (is_top and confidence >= settings.min_confidence_without_aspect
+        if (allow_without_aspect and is_top and confidence >= settings.min_confidence_without_aspect
                 and margin >= settings.min_margin_without_aspect
                 and similarity >= settings.min_similarity_without_aspect):
             return GateDecision(topic, confidence, similarity, "subject named, NLU sure, close to an example")

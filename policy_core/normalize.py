@@ -9,6 +9,8 @@ import opencc
 
 # Zero-width and direction marks carry no meaning and split words.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Lone surrogates (undecodable bytes kept by a channel) cannot be encoded and mean nothing.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 # Full-width ASCII letters, digits and the ideographic space; Chinese punctuation (，。？) stays.
 _FULL_WIDTH_ALNUM = re.compile(r"[\u3000\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
@@ -23,7 +25,7 @@ def normalize_text(text: str | None) -> str:
     """Traditional → simplified (OpenCC), full-width → half-width letters and digits, one space at most."""
     if not text:
         return ""
-    value = _INVISIBLE.sub("", str(text))
+    value = _SURROGATES.sub("", _INVISIBLE.sub("", str(text)))
     value = _FULL_WIDTH_ALNUM.sub(lambda m: unicodedata.normalize("NFKC", m.group()), value)
     value = _to_simplified().convert(value)
     return _SPACES.sub(" ", value).strip()

@@ -27,6 +27,7 @@ from .understanding import (
 FOLLOW_UP_INTENT = "inform"
 NOT_UNDERSTOOD_INTENTS = ("nlu_fallback", "gibberish")
 OUT_OF_SCOPE_INTENT = "out_of_scope"
+UNSURE_OUT_OF_SCOPE = 0.3
 
 # Outcomes, for the review of what residents asked.
 ANSWERED = "answered"
@@ -49,6 +50,7 @@ class Question:
     person_category: Optional[str] = None
     arrival_month: Optional[str] = None
     previous_intent: Optional[str] = None
+    previous_confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def respond(service: PolicyService, question: Question) -> Reply:
     if decision.topic:
         return _answer(service, decision.topic, text, question, decision.reason)
 
-    if question.intent == FOLLOW_UP_INTENT or (question.intent in NOT_UNDERSTOOD_INTENTS and _fills_slot(question)):
+    if question.intent == FOLLOW_UP_INTENT or (question.intent in NOT_UNDERSTOOD_INTENTS and _fills_slot(question, text, service)):
         if question.last_topic and service.knowledge.by_topic(question.last_topic):
             return _answer(service, question.last_topic, text, question, "follow-up")
 
@@ -122,8 +124,16 @@ def _payload(service: PolicyService, question: Question) -> Reply:
     return Reply((wording.ASK_TOPIC,), CHITCHAT)
 
 
-def _fills_slot(question: Question) -> bool:
-    return bool(question.entity_categories) or question.entity_month
+def _missed(intent: Optional[str], confidence: float) -> bool:
+    """Not understood: NLU said so, or it could only guess "out of scope" (noise such as "嘀嘀嘀 mnbvc")."""
+    return intent is None or intent in NOT_UNDERSTOOD_INTENTS or (
+        intent == OUT_OF_SCOPE_INTENT and confidence < UNSURE_OUT_OF_SCOPE)
+
+
+def _fills_slot(question: Question, text: str, service: PolicyService) -> bool:
+    """The message tells a category or a month ("退休", "三月份"), as a reply to what we asked."""
+    return (bool(question.entity_categories) or question.entity_month or bool(categories_mentioned(text))
+            or months_mentioned(text, service.today()).contribution is not None)
 
 
 # --- answering one topic --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from .months import MonthParseError, YearMonth, parse_month
 # Context that implies a category when the resident does not name it ("我在厂里上班" → 在职).
 _IN_SERVICE_CONTEXT = ("上班", "单位", "公司", "入职", "工资", "厂里", "打工", "在岗", "在职", "职工医保", "上着班",
                        "还在干", "没退休", "还没退", "工作单位", "用人单位", "老板")
-_RETIRED_CONTEXT = ("退休金", "退了休", "退休了", "退休的", "退休人员", "已退休", "退休职工", "领养老金", "退下来",
+_RETIRED_CONTEXT = ("退休金", "退了休", "退休了", "退休的", "退休人员", "已退休", "退休职工", "领养老金", "退下来", "已经退了", "我退了",
                     "老退休")
 # Another person the resident speaks for ("我爸退休了").
 _RELATIVES = ("我爸", "我妈", "爸爸", "妈妈", "父亲", "母亲", "老伴", "老公", "老婆", "爱人", "媳妇", "丈夫",
