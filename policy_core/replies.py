@@ -16,6 +16,7 @@ from .routing import Route
 from .rules import format_years, injury_claim_deadline, late_fee, pension_years, unemployment_period
 from .understanding import (
     accident_date,
+    asks_for_a_human,
     amount_mentioned,
     asks_for_someone_elses_records,
     categories_mentioned,
@@ -78,6 +79,8 @@ def respond(service: PolicyService, question: Question) -> Reply:
         agencies = [route.agency] + [a for a in service.routing.agencies.values() if a.id != route.agency.id]
         return Reply((wording.english_reply(agencies),), ROUTED if route.in_domain else OUT_OF_DOMAIN,
                      agency=route.agency.id)
+    if asks_for_a_human(text):
+        return Reply((), ROUTED, handoff_reason="asked_for_human")
     if asks_for_someone_elses_records(text):
         agency = service.routing.route(text).agency
         if agency.id == "other":

@@ -235,6 +235,14 @@ def days_mentioned(text: str) -> Optional[int]:
     return None
 
 
+_HUMAN_WORDS = ("转人工", "人工客服", "人工服务", "找人工", "要人工", "找真人", "真人客服", "转接人工", "找客服", "接人工")
+
+
+def asks_for_a_human(text: str) -> bool:
+    """An explicit request for a person ("我的电话是…，我要转人工"), whatever else the message says."""
+    return any(word in text for word in _HUMAN_WORDS)
+
+
 def asks_for_someone_elses_records(text: str) -> bool:
     """A request to look up another person's balance or records ("帮我查一下我邻居张三的医保账户还剩多少钱")."""
     if not any(word in text for word in _RECORDS):

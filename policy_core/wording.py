@@ -85,6 +85,12 @@ SERVICE_DOWN = Message("抱歉，系统暂时无法查询政策资料，请稍�
                        (HUMAN_BUTTON,))
 RATE_LIMITED = "您发送消息太快了，请稍等片刻再发。"
 
+# --- channels ----------------------------------------------------------------------------------------
+TELEGRAM_COMMANDS = (("start", "开始：政策通能做什么"), ("help", "我能回答哪些医保、社保问题"), ("human", "转人工客服"))
+NON_TEXT_MESSAGE = "抱歉，我目前只能看懂文字消息，请用文字描述您的问题。"
+EXPIRED_BUTTON = "这个按钮已失效，请直接输入您的问题。"
+BUTTONS_ONLY = "请选择："
+
 ASK_PERSON_CATEGORY = Message(
     "请问您是在职职工还是退休人员？（灵活就业、人才参保、离休人员也请告诉我）",
     (("在职职工", '/inform{"person_category": "in_service"}'),

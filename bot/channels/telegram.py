@@ -44,6 +44,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from policy_core import wording
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.rate_limit import RateLimiter, rate_limited
 
@@ -60,14 +61,10 @@ MAX_CONCURRENT_TURNS = 32
 
 # Telegram commands → what Rasa receives (intent payloads bypass the NLU).
 COMMANDS = {"start": "/greet", "help": "/bot_capabilities", "human": "/request_human"}
-COMMAND_DESCRIPTIONS = [
-    ("start", "开始：政策通能做什么"),
-    ("help", "我能回答哪些医保、社保问题"),
-    ("human", "转人工客服"),
-]
-NON_TEXT_REPLY = "抱歉，我目前只能看懂文字消息，请用文字描述您的问题。"
-EXPIRED_BUTTON = "这个按钮已失效，请直接输入您的问题。"
-BUTTONS_ONLY_TEXT = "请选择："
+COMMAND_DESCRIPTIONS = list(wording.TELEGRAM_COMMANDS)
+NON_TEXT_REPLY = wording.NON_TEXT_MESSAGE
+EXPIRED_BUTTON = wording.EXPIRED_BUTTON
+BUTTONS_ONLY_TEXT = wording.BUTTONS_ONLY
 
 _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _CHAT_ID_PATTERN = re.compile(r"^-?\d+$")

@@ -100,3 +100,8 @@ def test_a_button_payload_is_answered_as_chosen(service):
     assert reply.outcome == ANSWERED and "次月初5日" in said and "下下月" not in said
     reply, said = ask(service, "/greet", "greet", 1.0)
     assert "您好" in said
+
+
+def test_an_explicit_request_for_a_human_wins_over_any_topic(service):
+    reply, _ = ask(service, "我的电话是13812345678，我要转人工", "ask_hotline", 0.52)
+    assert reply.handoff_reason == "asked_for_human" and not reply.fact_ids

@@ -68,7 +68,7 @@ def test_1_page_opens_at_phone_width(page, assistant):
 
 
 def test_2_buttons_are_shown_and_clicked(page, assistant):
-    answer = page.ask("钱什么时候到", "在职职工还是退休人员")
+    answer = page.ask("医保存折的钱什么时候到账", "在职职工还是退休人员")
     last = page.messages()[-1]
     assert last["role"] == "bot" and last["buttons"] == ["在职职工", "退休人员", "灵活就业"]
     page.shot("02-buttons")
