@@ -22,9 +22,11 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
 
 from policy_core.config import database_url
+from policy_core.db import prepare_sqlite
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,9 @@ def masked_event(event: Event) -> Event:
 class EnvSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain=None, event_broker=None, url: Optional[str] = None, **kwargs: Any) -> None:
         kwargs.pop("host", None)  # Rasa passes the endpoint's `url` as host; we use a full URL instead
-        parsed = make_url(url or database_url("TRACKER_STORE_URL", "tracker.db"))
+        url = url or database_url("TRACKER_STORE_URL", "tracker.db")
+        prepare_sqlite(url)  # created 0600 before Rasa's engine opens it
+        parsed = make_url(url)
         super().__init__(
             domain=domain,
             dialect=parsed.drivername,
@@ -95,17 +99,18 @@ class EnvSQLTrackerStore(SQLTrackerStore):
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         except SQLAlchemyError as error:
             logger.error("tracker store unavailable: could not read conversation %s (%s); "
-                         "the resident was asked to send the message again", sender_id, type(error).__name__)
+                         "the resident was asked to send the message again", log_value(sender_id), type(error).__name__)
             raise TrackerStoreUnavailable(f"could not read conversation {sender_id}") from error
 
     def _keep(self, tracker: DialogueStateTracker, error: Exception) -> None:
         if tracker.sender_id not in self.pending and len(self.pending) >= MAX_PENDING_CONVERSATIONS:
             logger.error("tracker store unavailable (%s): %d conversations already waiting in memory; "
-                         "conversation %s NOT kept", type(error).__name__, len(self.pending), tracker.sender_id)
+                         "conversation %s NOT kept", type(error).__name__, len(self.pending), log_value(tracker.sender_id))
             return
         self.pending[tracker.sender_id] = tracker
         logger.error("tracker store unavailable (%s): conversation %s kept in memory (%d waiting), "
-                     "written when the database is back", type(error).__name__, tracker.sender_id, len(self.pending))
+                     "written when the database is back", type(error).__name__, log_value(tracker.sender_id),
+                     len(self.pending))
 
     async def _write_pending(self) -> None:
         for sender_id, tracker in list(self.pending.items()):
@@ -115,7 +120,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 return  # still unavailable: try again on the next call
             if self.pending.get(sender_id) is tracker:
                 del self.pending[sender_id]
-            logger.warning("tracker store available again: conversation %s written", sender_id)
+            logger.warning("tracker store available again: conversation %s written", log_value(sender_id))
 
 
 _original_handle_message = MessageProcessor.handle_message

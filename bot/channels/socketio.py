@@ -33,7 +33,9 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.ids import WEBCHAT_ID
 from bot.channels.rest import MAX_MESSAGE_CHARS, usable_metadata
+from bot.client import CLIENT_KEY, client_address, client_tag
 from policy_core.config import PROJECT_ROOT
 from bot.cors import socketio_origin_check
 from bot.rate_limit import RateLimiter, rate_limited
@@ -43,7 +45,7 @@ logger = logging.getLogger(__name__)
 EMPTY_MESSAGE_TEXT = "请输入您想咨询的问题，例如：医保存折是什么？"
 WEB_DIR = PROJECT_ROOT / "web"
 PAGE_PREFIX = "/webchat"
-SESSION_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as issued by session_request
+SESSION_ID = WEBCHAT_ID  # uuid4().hex, as issued by session_request
 
 # name in the URL -> (file, content type). Nothing outside this table is ever served.
 STATIC_FILES: Dict[str, tuple[Path, str]] = {
@@ -85,7 +87,17 @@ def _metadata(value: Any) -> Dict[str, Any]:
             value = json.loads(value)
         except ValueError:
             return {}
-    return usable_metadata(value) or {}
+    return dict(usable_metadata(value) or {})
+
+
+def _socket_address(sio: Any, sid: str, namespace: str) -> str:
+    """The client address of the socket's HTTP requests (Engine.IO keeps the first one's environ)."""
+    try:
+        environ = sio.get_environ(sid, namespace=namespace) or {}
+    except Exception:
+        return "unknown"
+    request = environ.get("sanic.request")
+    return client_address(request) if request is not None else str(environ.get("REMOTE_ADDR") or "unknown")
 
 
 def _serve(entry: tuple[Path, str], extra_headers: Optional[dict] = None) -> HTTPResponse:
@@ -141,7 +153,7 @@ class WebChatInput(SocketIOInput):
         original = super().blueprint(on_new_message)
         sio = original.ctx.sio
         namespace = self.namespace or "/"
-        handle = rate_limited(on_new_message, RateLimiter.from_env())
+        handle = rate_limited(on_new_message, RateLimiter.from_env(), RateLimiter.per_address_from_env())
 
         # (2) no transport upgrades: clients stay on long-polling, websocket is never offered.
         sio.eio.allow_upgrades = False
@@ -189,9 +201,11 @@ class WebChatInput(SocketIOInput):
             if not text.strip():  # nothing to answer, but the resident still hears from us
                 await SocketIOOutput(sio, self.bot_message_evt).send_text_message(sender_id, EMPTY_MESSAGE_TEXT)
                 return
+            metadata = _metadata(data.get(self.metadata_key))
+            metadata[CLIENT_KEY] = client_tag(_socket_address(sio, sid, namespace))  # the server's value
             await handle(UserMessage(
                 text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
-                input_channel=self.name(), metadata=_metadata(data.get(self.metadata_key)),
+                input_channel=self.name(), metadata=metadata,
             ))
 
         return webchat

@@ -4,11 +4,22 @@ Agents log in (accounts: bot/console/accounts.py), see the hand-off queue, read 
 transcript from the tracker store, take a ticket, reply (the reply reaches the resident on their own
 channel, also while the bot is paused) and close it; closing resumes the bot, which asks for a rating.
 Every page, file and API call except the login form needs a logged-in session.
+
+Against attackers (docs/desk-security.md): logins are throttled and their password checks run in a
+worker thread (login_guard.py); every POST must come from the console's own origin (or CORS_ORIGINS),
+and API POSTs must carry JSON and the session's CSRF token (X-CSRF-Token, from /api/me); the ticket list
+reads only the ticket table, a page at a time. A ticket whose agent has been inactive for
+HANDOFF_AGENT_IDLE_MINUTES (default 15) returns to the queue and the resident is told.
 """
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import logging
-from datetime import datetime, timezone
+import os
+import time
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
@@ -21,10 +32,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from policy_core.answers import CHINA_TIME
+from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
 from policy_core.handoff import HandoffQueue, Ticket, TicketConflict, TicketStatus
 
-from .accounts import authenticate, load_accounts
+from bot.client import client_address
+from bot.cors import cors_origins
+from .accounts import active_account, load_accounts
+from .login_guard import LoginGuard, LoginRefused
 from .sessions import SessionStore
 
 logger = logging.getLogger(__name__)
@@ -46,6 +61,35 @@ LOGIN_HEADERS = {**SECURITY_HEADERS, "Content-Security-Policy": "default-src 'no
                                                                  "form-action 'self'; frame-ancestors 'none'"}
 RATING_QUESTION = "工作人员已结束本次服务，接下来由政策通智能助手继续为您服务。请问您的问题解决了吗？"
 RATING_BUTTONS = [{"title": "满意，已解决", "payload": "/affirm"}, {"title": "不满意", "payload": "/complain"}]
+RELEASED_TEXT = "接待您的工作人员暂时离开了，您的会话已重新排队，稍后会有其他工作人员为您服务。着急的话可以拨打12345政务服务便民热线。"
+TRANSFERRED_TEXT = "您的会话已转给另一位工作人员，请稍候，他会在这里继续为您服务。"
+CSRF_HEADER = "X-CSRF-Token"
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+TOUCH_EVERY = 30.0  # seconds between writes of an agent's activity
+
+
+def agent_idle() -> timedelta:
+    return timedelta(minutes=float(os.environ.get("HANDOFF_AGENT_IDLE_MINUTES", "15")))
+
+
+def csrf_token(session_cookie: str) -> str:
+    """Bound to the session: only a page that can read /api/me (same origin) learns it."""
+    return hmac.new(session_cookie.encode("utf-8"), b"console-csrf", hashlib.sha256).hexdigest()
+
+
+def origin_allowed(request: Request) -> bool:
+    """No Origin (not a browser, or an old one: the CSRF token still protects the API), or our own / CORS_ORIGINS."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    own = f"{request.scheme}://{request.host}"
+    return origin.rstrip("/") in {own, *cors_origins()}
+
+
+def json_body_required(request: Request) -> bool:
+    """True when the request is not JSON: a body or a content type, other than application/json."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    return (bool(request.body) or bool(content_type)) and content_type != "application/json"
 
 
 class AgentConsoleInput(InputChannel):
@@ -68,17 +112,38 @@ class AgentConsoleInput(InputChannel):
     def sessions(self) -> SessionStore:
         return SessionStore()
 
+    @cached_property
+    def guard(self) -> LoginGuard:
+        return LoginGuard()
+
     def get_output_channel(self) -> Optional[OutputChannel]:
         return None  # agents are not residents: nothing is ever sent to the console this way
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         console = Blueprint("agent_console", __name__)
+        touched: dict[str, float] = {}
 
         def agent_of(request: Request) -> Optional[str]:
-            return self.sessions.agent_for(request.cookies.get(COOKIE))
+            agent = self.sessions.agent_for(request.cookies.get(COOKIE))
+            # A removed or disabled account's sessions stop working at once.
+            return agent if active_account(agent) is not None else None
 
         def api_error(status: int, message: str) -> HTTPResponse:
             return response.json({"error": message}, status=status, headers=SECURITY_HEADERS)
+
+        def forged(request: Request) -> Optional[HTTPResponse]:
+            """Refuses a POST another site's page could have made in the agent's browser."""
+            if not origin_allowed(request):
+                logger.warning("console: POST %s from foreign origin %s refused (client %s)", log_value(request.path),
+                               log_value(request.headers.get("origin")), log_value(client_address(request)))
+                return api_error(403, "请求来源不被允许")
+            if request.path.startswith("/console/api/"):
+                if json_body_required(request):
+                    return api_error(415, "请求必须是 JSON（Content-Type: application/json）")
+                cookie = request.cookies.get(COOKIE) or ""
+                if not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), csrf_token(cookie)):
+                    return api_error(403, "缺少或错误的 CSRF 令牌，请刷新页面")
+            return None
 
         def needs_agent(handler):
             async def wrapped(request: Request, *args, **kwargs) -> HTTPResponse:
@@ -87,9 +152,26 @@ class AgentConsoleInput(InputChannel):
                     if request.path.startswith("/console/api/"):
                         return api_error(401, "请先登录")
                     return response.html(_page("login.html", error="请先登录。"), status=401, headers=LOGIN_HEADERS)
+                if request.method == "POST":
+                    refused = forged(request)
+                    if refused is not None:
+                        return refused
+                if time.monotonic() - touched.get(agent, 0.0) > TOUCH_EVERY:
+                    touched[agent] = time.monotonic()
+                    self.queue.touch_agent(agent)  # the agent is at the console: their tickets are not idle
                 return await handler(request, agent, *args, **kwargs)
             wrapped.__name__ = handler.__name__
             return wrapped
+
+        @console.listener("after_server_start")
+        async def start_idle_release(app: Any, _loop: Any) -> None:
+            app.ctx.console_idle_task = asyncio.create_task(self._release_idle_tickets(app))
+
+        @console.listener("before_server_stop")
+        async def stop_idle_release(app: Any, _loop: Any) -> None:
+            task = getattr(app.ctx, "console_idle_task", None)
+            if task is not None:
+                task.cancel()
 
         @console.get("/login")
         async def login_form(request: Request) -> HTTPResponse:
@@ -97,10 +179,22 @@ class AgentConsoleInput(InputChannel):
 
         @console.post("/login")
         async def login(request: Request) -> HTTPResponse:
-            username = (request.form.get("username") or "").strip()
-            account = authenticate(username, request.form.get("password") or "")
+            if not origin_allowed(request):  # login CSRF: another site must not log the agent in as someone else
+                return response.html(_page("login.html", error="请求来源不被允许。"), status=403, headers=LOGIN_HEADERS)
+            username = (request.form.get("username") or "").strip()[:64]
+            address = client_address(request)
+            try:
+                account = await self.guard.login(username, request.form.get("password") or "", address)
+            except LoginRefused as refused:
+                wait = max(1, int(refused.retry_after + 0.999))
+                logger.warning("console: login for %s from %s refused (%s, %d s)", log_value(username),
+                               log_value(address), refused, wait)
+                text = (f"尝试次数过多，请 {wait} 秒后再试。" if wait < 120 else f"尝试次数过多，账号已暂时锁定，"
+                        f"请 {(wait + 59) // 60} 分钟后再试。") if str(refused) == "throttled" else "系统繁忙，请稍后再试。"
+                return response.html(_page("login.html", error=text), status=429,
+                                     headers={**LOGIN_HEADERS, "Retry-After": str(wait)})
             if account is None:
-                logger.warning("console: failed login for %r", username[:32])
+                logger.warning("console: failed login for %s from %s", log_value(username), log_value(address))
                 return response.html(_page("login.html", error="用户名或密码不正确。"), status=401,
                                      headers=LOGIN_HEADERS)
             result = response.redirect("/console/", status=303, headers=SECURITY_HEADERS)
@@ -110,11 +204,13 @@ class AgentConsoleInput(InputChannel):
             result.cookies[COOKIE]["httponly"] = True
             result.cookies[COOKIE]["samesite"] = "Strict"
             result.cookies[COOKIE]["secure"] = request.scheme == "https"
-            logger.info("console: %s logged in", account.username)
+            logger.info("console: %s logged in from %s", account.username, log_value(address))
             return result
 
         @console.post("/logout")
         async def logout(request: Request) -> HTTPResponse:
+            if not origin_allowed(request):
+                return api_error(403, "请求来源不被允许")
             self.sessions.end(request.cookies.get(COOKIE))
             result = response.redirect("/console/login", status=303, headers=SECURITY_HEADERS)
             result.cookies[COOKIE] = ""
@@ -139,29 +235,35 @@ class AgentConsoleInput(InputChannel):
         @needs_agent
         async def me(request: Request, agent: str) -> HTTPResponse:
             account = load_accounts().get(agent)
-            return response.json({"username": agent, "name": account.display_name if account else agent},
+            return response.json({"username": agent, "name": account.display_name if account else agent,
+                                  "role": account.role if account else "agent",
+                                  "csrf_token": csrf_token(request.cookies.get(COOKIE) or "")},
+                                 headers=SECURITY_HEADERS)
+
+        @console.get("/api/agents")
+        @needs_agent
+        async def agents(request: Request, agent: str) -> HTTPResponse:
+            """Colleagues a ticket can be transferred to."""
+            return response.json({"agents": [{"username": a.username, "name": a.display_name}
+                                             for a in load_accounts().values() if not a.disabled]},
                                  headers=SECURITY_HEADERS)
 
         @console.get("/api/tickets")
         @needs_agent
         async def tickets(request: Request, agent: str) -> HTTPResponse:
-            open_tickets = self.queue.tickets(TicketStatus.WAITING) + self.queue.tickets(TicketStatus.TAKEN)
+            # Only the ticket table, one indexed page, longest waiting first: no conversation is read.
+            offset = _int_arg(request, "offset", 0, 0, 10**9)
+            limit = _int_arg(request, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+            page, total = self.queue.open_tickets(offset, limit)
             now = datetime.now(timezone.utc)
-            rows = []
-            for ticket in open_tickets:
-                tracker = await request.app.ctx.agent.tracker_store.retrieve(ticket.conversation_id)
-                last = max((e.timestamp for e in tracker.events), default=ticket.created_at.timestamp()) \
-                    if tracker else ticket.created_at.timestamp()
-                rows.append({**_ticket_json(ticket), "waiting_seconds": int((now - ticket.created_at).total_seconds()),
-                             "last_activity": last})
-            rows.sort(key=lambda row: row["last_activity"], reverse=True)
-            start_of_day = datetime.now(CHINA_TIME).replace(hour=0, minute=0, second=0, microsecond=0)
-            counts = self.queue.counts(start_of_day)
+            rows = [{**_ticket_json(ticket), "waiting_seconds": int((now - ticket.created_at).total_seconds()),
+                     "last_activity": (ticket.updated_at or ticket.created_at).timestamp()} for ticket in page]
+            counts = self.queue.counts(china_midnight())
             return response.json({
                 "agent": agent,
                 "counts": {"waiting": counts.waiting, "taken": counts.taken, "closed_today": counts.closed_today,
                            "rated": counts.rated, "satisfaction_rate": counts.satisfaction_rate},
-                "tickets": rows,
+                "tickets": rows, "total": total, "offset": offset, "limit": limit,
             }, headers=SECURITY_HEADERS)
 
         @console.get("/api/tickets/<ticket_id:int>")
@@ -185,6 +287,41 @@ class AgentConsoleInput(InputChannel):
                 return api_error(409, str(conflict))
             logger.info("console: %s took ticket %s", agent, ticket_id)
             return response.json(_ticket_json(ticket), headers=SECURITY_HEADERS)
+
+        @console.post("/api/tickets/<ticket_id:int>/release")
+        @needs_agent
+        async def release(request: Request, agent: str, ticket_id: int) -> HTTPResponse:
+            """Back to the queue: by the holder, or by a supervisor."""
+            account = active_account(agent)
+            try:
+                ticket = self.queue.release(ticket_id, agent, supervisor=bool(account and account.is_supervisor))
+            except KeyError:
+                return api_error(404, "没有这个工单")
+            except TicketConflict as conflict:
+                return api_error(409, str(conflict))
+            logger.info("console: %s released ticket %s", agent, ticket_id)
+            delivered = await self._tell(request.app, ticket, RELEASED_TEXT)
+            return response.json({**_ticket_json(ticket), "delivered": delivered}, headers=SECURITY_HEADERS)
+
+        @console.post("/api/tickets/<ticket_id:int>/transfer")
+        @needs_agent
+        async def transfer(request: Request, agent: str, ticket_id: int) -> HTTPResponse:
+            """To another agent: by the holder, or by a supervisor (who may also assign a waiting ticket)."""
+            body = request.json if isinstance(request.json, dict) else {}
+            target = body.get("to")
+            if not isinstance(target, str) or active_account(target) is None:
+                return api_error(400, "请选择一位在职的工作人员")
+            account = active_account(agent)
+            try:
+                ticket = self.queue.transfer(ticket_id, agent, target,
+                                             supervisor=bool(account and account.is_supervisor))
+            except KeyError:
+                return api_error(404, "没有这个工单")
+            except TicketConflict as conflict:
+                return api_error(409, str(conflict))
+            logger.info("console: %s transferred ticket %s to %s", agent, ticket_id, target)
+            delivered = await self._tell(request.app, ticket, TRANSFERRED_TEXT) if target != agent else False
+            return response.json({**_ticket_json(ticket), "delivered": delivered}, headers=SECURITY_HEADERS)
 
         @console.post("/api/tickets/<ticket_id:int>/reply")
         @needs_agent
@@ -231,6 +368,42 @@ class AgentConsoleInput(InputChannel):
             return response.json({**_ticket_json(ticket), "delivered": delivered}, headers=SECURITY_HEADERS)
 
         return console
+
+    async def _tell(self, app: Any, ticket: Ticket, text: str) -> bool:
+        """A system message to the resident, through the same push path as an agent's reply."""
+        try:
+            return await _push(app, ticket.conversation_id, [BotUttered(text, metadata={"ticket": ticket.id})])
+        except Exception as error:
+            logger.warning("console: message to the resident of ticket %s not delivered: %s", ticket.id,
+                           type(error).__name__)
+            return False
+
+    async def _release_idle_tickets(self, app: Any) -> None:
+        """Every HANDOFF_IDLE_CHECK_SECONDS (30): idle agents' tickets go back to the queue."""
+        every = float(os.environ.get("HANDOFF_IDLE_CHECK_SECONDS", "30"))
+        while True:
+            await asyncio.sleep(every)
+            try:
+                released = await asyncio.to_thread(self.queue.release_idle, agent_idle())
+            except Exception as error:  # the database may be down for a moment: try again next time
+                logger.warning("console: idle tickets not checked: %s", type(error).__name__)
+                continue
+            for ticket in released:
+                logger.info("console: ticket %s returned to the queue (agent inactive)", ticket.id)
+                await self._tell(app, ticket, RELEASED_TEXT)
+
+
+def china_midnight(now: Optional[datetime] = None) -> datetime:
+    """Start of today in China time (今日已关闭 counts from here)."""
+    moment = (now or datetime.now(timezone.utc)).astimezone(CHINA_TIME)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _int_arg(request: Request, name: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(high, max(low, int(request.args.get(name, default))))
+    except (TypeError, ValueError):
+        return default
 
 
 def _page(name: str, error: str = "") -> str:

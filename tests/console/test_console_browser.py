@@ -147,6 +147,7 @@ def test_4_agent_takes_the_ticket_and_the_reply_reaches_the_page(console, reside
 def test_5_closing_resumes_the_bot_and_the_resident_rates(console, resident, assistant):
     before = len(resident.bot_texts())
     console.driver.find_element("id", "close").click()
+    console.driver.switch_to.alert.accept()  # 确定结束本次服务吗？
     resident.wait_bot(before, "问题解决了吗")
     assert resident.messages()[-1]["buttons"] == ["满意，已解决", "不满意"]
     assert not assistant.is_paused(resident.session_id)

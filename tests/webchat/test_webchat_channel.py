@@ -321,6 +321,9 @@ def test_user_message_goes_to_the_assistant_with_its_session(monkeypatch):
         await handlers["user_uttered"]("sid-1", {"message": "   ", "session_id": session})
     asyncio.run(conversation())
 
+    # The server adds its own tag of the client's address (bot/client.py); the client's metadata is kept.
+    tags = {m.metadata.pop("client_tag") for m in received}
+    assert len(tags) == 1 and tags.pop().startswith("c-")
     assert [(m.text[:2], len(m.text), m.sender_id, m.input_channel, m.metadata) for m in received] == [
         ("xx", webchat.MAX_MESSAGE_CHARS, session, "socketio", {"client": "webchat"}),
         ("在吗", 2, session, "socketio", {}),

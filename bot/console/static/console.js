@@ -14,12 +14,21 @@
     if (!response.ok) throw new Error(body.error || ("HTTP " + response.status));
     return body;
   }
-  const post = (path, body) => api(path, {method: "POST", headers: {"Content-Type": "application/json"},
-                                          body: JSON.stringify(body || {})});
+  // Every POST carries JSON and the session's CSRF token (from /api/me) — the server refuses anything else.
+  const ready = api("me").then((account) => { me = account; return account; });
+  const post = async (path, body) => {
+    await ready;
+    return api(path, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": me.csrf_token},
+                      body: JSON.stringify(body || {})});
+  };
 
   function status(text) { $("status").textContent = text || ""; }
   function minutes(seconds) { return seconds < 60 ? "不到1分钟" : Math.floor(seconds / 60) + "分钟"; }
-  function clock(epoch) { return new Date(epoch * 1000).toLocaleTimeString("zh-CN", {hour12: false}); }
+  // Dates and times in China time, whatever the agent's computer is set to.
+  function clock(epoch) {
+    return new Date(epoch * 1000).toLocaleString("zh-CN", {timeZone: "Asia/Shanghai", hour12: false,
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit"});
+  }
   const CHANNELS = {socketio: "网页", telegram: "Telegram", rest: "REST", cmdline: "命令行"};
 
   async function refreshQueue() {
@@ -45,7 +54,7 @@
         reason.textContent = ticket.reason_label;
         const meta = document.createElement("div");
         meta.className = "meta";
-        meta.textContent = "已等待 " + minutes(ticket.waiting_seconds) + " · 最近消息 " + clock(ticket.last_activity);
+        meta.textContent = "已等待 " + minutes(ticket.waiting_seconds) + " · 转人工于 " + clock(ticket.created_at);
         item.append(title, reason, meta);
         item.addEventListener("click", () => { selected = ticket.id; refreshDetail(); refreshQueue(); });
         list.append(item);
@@ -64,8 +73,11 @@
       $("detail-meta").textContent = "渠道：" + (CHANNELS[ticket.channel] || ticket.channel) + " · 会话：" + ticket.conversation_id
         + (ticket.contact ? " · 联系方式：" + ticket.contact : "") + " · 状态：" + {waiting: "等待中", taken: "处理中：" + ticket.agent, closed: "已关闭"}[ticket.status];
       const mine = ticket.status === "taken" && me && ticket.agent === me.username;
+      const supervisor = me && me.role === "supervisor";
       $("take").disabled = ticket.status !== "waiting";
       $("close").disabled = !mine;
+      $("release").disabled = !(ticket.status === "taken" && (mine || supervisor));
+      $("transfer").disabled = !(mine || (supervisor && ticket.status !== "closed"));
       $("reply").disabled = !mine;
       $("send").disabled = !mine;
       const transcript = $("transcript");
@@ -93,7 +105,19 @@
     try { await post("tickets/" + selected + "/take"); status(""); } catch (error) { status(error.message); }
     refreshDetail(); refreshQueue();
   });
+  $("release").addEventListener("click", async () => {
+    try { await post("tickets/" + selected + "/release"); status("工单已放回队列。"); } catch (error) { status(error.message); }
+    refreshDetail(); refreshQueue();
+  });
+  $("transfer").addEventListener("click", async () => {
+    const to = window.prompt("转交给哪位工作人员？请输入用户名");
+    if (!to) return;
+    try { await post("tickets/" + selected + "/transfer", {to: to.trim()}); status("已转交给 " + to.trim() + "。"); }
+    catch (error) { status(error.message); }
+    refreshDetail(); refreshQueue();
+  });
   $("close").addEventListener("click", async () => {
+    if (!window.confirm("确定结束本次服务吗？结束后机器人会接管并请居民评价。")) return;
     try { await post("tickets/" + selected + "/close"); status("已结束服务，机器人已请居民评价。"); }
     catch (error) { status(error.message); }
     refreshDetail(); refreshQueue();
@@ -110,7 +134,7 @@
     refreshDetail();
   });
 
-  api("me").then((account) => { me = account; $("me").textContent = account.name + "（" + account.username + "）"; });
+  ready.then((account) => { $("me").textContent = account.name + "（" + account.username + "）"; });
   refreshQueue();
   setInterval(refreshQueue, REASONS_POLL_MS);
   setInterval(refreshDetail, DETAIL_POLL_MS);
