@@ -13,7 +13,7 @@ WEBCHAT_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock train validate run actions shell agent agent-remove agent-disable agent-enable test test-unit bench bench-smoke soak webchat-deps clean
+.PHONY: help install lock train validate run actions shell agent agent-remove agent-disable agent-enable test test-unit bench bench-desk bench-smoke soak webchat-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ test-unit: $(VENV)/.installed $(WEBCHAT_DEPS) ## Run the fast tests only (no tra
 
 bench: $(MODEL) ## Run the full benchmark (NLU, conversations, speed vs the starter bot, resources; ~45 min), update README
 	$(PY) -m bench
+
+bench-desk: $(MODEL) ## The human desk under load (~1 min): console list latency with 1,000 tickets, residents during a login flood
+	$(PY) -m bench.desk
 
 bench-smoke: $(MODEL) ## Run the short benchmark smoke test (~1 min) into bench/results/tmp/smoke
 	$(PY) -m bench --smoke

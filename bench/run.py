@@ -311,6 +311,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         bench.phase("nlu_heldout", bench.heldout)
     if not args.skip_cv and not args.skip_nlu:
         bench.phase("nlu_cross_validation", bench.cross_validation)
+    if not args.smoke:  # the human desk under load (issue 14): bench/results/desk.json and desk.md
+        from . import desk
+
+        bench.phase("desk", lambda: desk.main(["--out", str(args.out)]))
     bench.results["meta"]["work_dir"] = str(work)
     bench.write()
     errors = bench.results["errors"]

@@ -8,7 +8,8 @@ loopback by default and, with a shared secret, refusing every caller but the Ras
   (Rasa's own `token:` in endpoints.yml); anything else gets 401 and runs no action.
 
 The guard also hands the client tag of the resident's message (set by the channel, bot/client.py) to
-the hand-off queue, which caps new tickets per client and minute (policy_core/handoff.py).
+the hand-off queue, which caps new tickets per client and minute (policy_core/handoff.py), and the
+contact in the message (to be sealed for a call-back, policy_core/contact.py).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sanic import response
 from sanic.request import Request
 
 from bot.client import client_address, message_client
+from policy_core.contact import REQUEST_CONTACT, find_raw_contact
 from policy_core.handoff import REQUEST_CLIENT
 from policy_core.logsafe import log_value
 
@@ -53,6 +55,7 @@ def guard(app: Any, token: Optional[str]) -> Any:
             body = request.json if isinstance(request.json, dict) else {}
             latest = (body.get("tracker") or {}).get("latest_message") or {}
             REQUEST_CLIENT.set(message_client(latest.get("metadata")))  # same task as the action: seen by it
+            REQUEST_CONTACT.set(find_raw_contact(latest.get("text")))  # sealed if a ticket is opened
         return None
 
     return app

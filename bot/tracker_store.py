@@ -22,6 +22,8 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from policy_core.contact import find_raw_contact, vault
+from policy_core.handoff import HandoffQueue
 from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
 
@@ -74,11 +76,29 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         )
         # Trackers whose newest events are not in the database yet, by conversation id.
         self.pending: dict[str, DialogueStateTracker] = {}
+        self._handoff: Optional[HandoffQueue] = None
         install()
 
     def _additional_events(self, session, tracker) -> Iterator[Event]:
         for event in super()._additional_events(session, tracker):
+            self._note_contact(tracker.sender_id, event)
             yield masked_event(event)
+
+    def _note_contact(self, sender_id: str, event: Event) -> None:
+        """A number the resident wrote is masked here; with HANDOFF_CONTACT_KEY a sealed copy is kept for a
+        hand-off that may come in a later message (policy_core/contact.py)."""
+        if event.type_name != "user" or not vault().enabled:
+            return
+        contact = find_raw_contact(getattr(event, "text", None))
+        if contact is None:
+            return
+        try:
+            if self._handoff is None:
+                self._handoff = HandoffQueue()
+            self._handoff.note_contact(sender_id, contact)
+        except SQLAlchemyError as error:
+            logger.warning("contact of conversation %s not kept for a call-back (%s)", log_value(sender_id),
+                           type(error).__name__)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self._write_pending()

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, func, select, update
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, delete, func, select, update
 from sqlalchemy.orm import declarative_base, sessionmaker
 
+from .contact import REQUEST_CONTACT, vault
 from .privacy import mask_personal_data
 
 from .config import database_url
@@ -92,7 +93,19 @@ class TicketRow(Base):
     rating = Column(String(16))
     client = Column(String(64), index=True)  # tag of the resident's network address (never the address)
     agent_seen_at = Column(DateTime(timezone=True))  # the holding agent's last console activity
+    contact_sealed = Column(Text)  # the full contact, encrypted (policy_core/contact.py); erased after closing
     __table_args__ = (Index("ix_handoff_tickets_status_created", "status", "created_at"),)
+
+
+class ContactNoteRow(Base):
+    """The latest contact a resident wrote in a conversation (sealed), for a hand-off that comes later."""
+    __tablename__ = "handoff_contact_notes"
+    conversation_id = Column(String(255), primary_key=True)
+    sealed = Column(Text, nullable=False)
+    noted_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+NOTE_LIFETIME = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -111,13 +124,14 @@ class Ticket:
     closed_at: Optional[datetime] = None
     rating: Optional[Rating] = None
     updated_at: Optional[datetime] = None
+    has_full_contact: bool = False
 
     @classmethod
     def from_row(cls, row: TicketRow) -> "Ticket":
         return cls(row.id, row.conversation_id, row.channel, HandoffReason(row.reason),
                    TicketStatus(row.status), row.agent, row.contact, row.summary, _utc(row.created_at),
                    bool(row.after_hours), _utc(row.taken_at), _utc(row.closed_at),
-                   Rating(row.rating) if row.rating else None, _utc(row.updated_at))
+                   Rating(row.rating) if row.rating else None, _utc(row.updated_at), bool(row.contact_sealed))
 
 
 @dataclass(frozen=True)
@@ -170,8 +184,14 @@ class HandoffQueue:
                     TicketRow.status != TicketStatus.CLOSED.value,
                 )
             ).scalars().first()
+            sealed = vault().seal(REQUEST_CONTACT.get())
+            if sealed is None:
+                note = session.get(ContactNoteRow, conversation_id)
+                if note is not None and _utc(note.noted_at) >= now - NOTE_LIFETIME:
+                    sealed = note.sealed
             if existing is not None:
                 existing.updated_at = now
+                existing.contact_sealed = sealed or existing.contact_sealed
                 return Ticket.from_row(existing)
             cap = tickets_per_client_per_minute()
             if client and cap > 0:
@@ -184,12 +204,13 @@ class HandoffQueue:
                 channel=channel or "unknown",
                 reason=HandoffReason(reason).value,
                 status=TicketStatus.WAITING.value,
-                contact=mask_personal_data(contact) if contact else None,
+                contact=mask_personal_data(contact or vault().open(sealed) or "") or None,
                 summary=mask_personal_data(summary)[:2000] if summary else None,
                 after_hours=after_hours,
                 created_at=now,
                 updated_at=now,
                 client=client,
+                contact_sealed=sealed,
             )
             session.add(row)
             session.flush()
@@ -317,6 +338,39 @@ class HandoffQueue:
                          updated_at=now).execution_options(synchronize_session=False)).rowcount:
                     released.append(row.id)
         return [ticket for ticket in (self.ticket(i) for i in released) if ticket]
+
+    def note_contact(self, conversation_id: str, contact: str) -> None:
+        """Keep the contact a resident just wrote (sealed), in case the conversation is handed off later."""
+        sealed = vault().seal(contact)
+        if sealed is None:
+            return
+        now = datetime.now(timezone.utc)
+        with self._session.begin() as session:
+            note = session.get(ContactNoteRow, conversation_id)
+            if note is None:
+                session.add(ContactNoteRow(conversation_id=conversation_id, sealed=sealed, noted_at=now))
+            else:
+                note.sealed, note.noted_at = sealed, now
+
+    def full_contact(self, ticket_id: int, agent: str) -> Optional[str]:
+        """The unmasked contact, for the agent who holds the ticket only."""
+        with self._session() as session:
+            row = session.get(TicketRow, ticket_id)
+            if row is None or row.status != TicketStatus.TAKEN.value or row.agent != agent:
+                return None
+            return vault().open(row.contact_sealed)
+
+    def erase_contacts(self, retention: timedelta) -> int:
+        """Erase sealed contacts of tickets closed more than `retention` ago, and old notes; how many."""
+        now = datetime.now(timezone.utc)
+        with self._session.begin() as session:
+            erased = session.execute(update(TicketRow).where(
+                TicketRow.status == TicketStatus.CLOSED.value, TicketRow.contact_sealed.is_not(None),
+                TicketRow.closed_at < now - retention).values(contact_sealed=None)
+                .execution_options(synchronize_session=False)).rowcount
+            erased += session.execute(delete(ContactNoteRow).where(ContactNoteRow.noted_at < now - NOTE_LIFETIME)
+                                      .execution_options(synchronize_session=False)).rowcount
+        return erased
 
     def record_rating(self, conversation_id: str, rating: Rating) -> Optional[Ticket]:
         """Store the resident's rating on the conversation's latest closed, unrated ticket."""

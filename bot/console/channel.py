@@ -32,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from policy_core.answers import CHINA_TIME
+from policy_core.contact import retention_days
 from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
 from policy_core.handoff import HandoffQueue, Ticket, TicketConflict, TicketStatus
@@ -273,7 +274,10 @@ class AgentConsoleInput(InputChannel):
             if ticket is None:
                 return api_error(404, "没有这个工单")
             tracker = await request.app.ctx.agent.tracker_store.retrieve_full_tracker(ticket.conversation_id)
-            return response.json({**_ticket_json(ticket), "transcript": _transcript(tracker.events if tracker else [])},
+            # The full contact only for the agent holding the ticket (for a call-back); masked for everyone else.
+            full = self.queue.full_contact(ticket_id, agent) if ticket.has_full_contact else None
+            return response.json({**_ticket_json(ticket), "contact_full": full,
+                                  "transcript": _transcript(tracker.events if tracker else [])},
                                  headers=SECURITY_HEADERS)
 
         @console.post("/api/tickets/<ticket_id:int>/take")
@@ -391,6 +395,12 @@ class AgentConsoleInput(InputChannel):
             for ticket in released:
                 logger.info("console: ticket %s returned to the queue (agent inactive)", ticket.id)
                 await self._tell(app, ticket, RELEASED_TEXT)
+            try:
+                erased = await asyncio.to_thread(self.queue.erase_contacts, timedelta(days=retention_days()))
+                if erased:
+                    logger.info("console: %d call-back contacts erased after the retention time", erased)
+            except Exception as error:
+                logger.warning("console: contacts not erased: %s", type(error).__name__)
 
 
 def china_midnight(now: Optional[datetime] = None) -> datetime:

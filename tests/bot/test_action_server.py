@@ -14,6 +14,7 @@ from policy_core.config import PROJECT_ROOT
 from policy_core.handoff import HandoffQueue
 
 SECRET = "test-action-secret-0123456789"
+CONTACT_KEY = "aXNzdWUxNC10ZXN0LWNvbnRhY3Qta2V5LTMyYnl0ZXM="  # a Fernet key for this test only
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,8 @@ def action_server(tmp_path_factory):
     port = free_port()
     db = f"sqlite:///{work / 'handoff.db'}"
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "ACTION_SERVER_TOKEN": SECRET, "HANDOFF_DB_URL": db,
-           "POLICY_DATA_DIR": str(work), "HANDOFF_TICKETS_PER_CLIENT_PER_MINUTE": "2"}
+           "POLICY_DATA_DIR": str(work), "HANDOFF_TICKETS_PER_CLIENT_PER_MINUTE": "2",
+           "HANDOFF_CONTACT_KEY": CONTACT_KEY}
     log = work / "actions.log"
     process = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(port)], cwd=PROJECT_ROOT,
                                env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
@@ -42,13 +44,13 @@ def action_server(tmp_path_factory):
     process.wait(timeout=20)
 
 
-def handoff_call(sender, client_tag="c-forged"):
-    event = {"event": "user", "text": "转人工", "timestamp": time.time(), "input_channel": "rest",
+def handoff_call(sender, client_tag="c-forged", text="转人工"):
+    event = {"event": "user", "text": text, "timestamp": time.time(), "input_channel": "rest",
              "parse_data": {"intent": {"name": "request_human", "confidence": 1.0}, "entities": []},
              "metadata": {"client_tag": client_tag}}
     return {"next_action": "action_handoff", "sender_id": sender, "version": "3.6.21", "domain": {},
             "tracker": {"sender_id": sender, "slots": {}, "latest_message": {
-                "text": "转人工", "intent": {"name": "request_human", "confidence": 1.0}, "entities": [],
+                "text": text, "intent": {"name": "request_human", "confidence": 1.0}, "entities": [],
                 "metadata": {"client_tag": client_tag}}, "events": [event], "paused": False,
                 "latest_input_channel": "rest", "latest_action_name": "action_listen", "active_loop": {}}}
 
@@ -90,3 +92,14 @@ def test_new_tickets_per_client_address_are_capped(action_server):
     assert opened == [0, 1]
     assert httpx.post(url + "/webhook", json=handoff_call("other-address", "c-someone-else"), headers=auth).status_code == 200
     assert queue.open_ticket_for("other-address") is not None
+
+
+def test_the_contact_in_the_hand_off_message_is_sealed_for_a_call_back(action_server, monkeypatch):
+    url, queue, _ = action_server
+    call = handoff_call("callback-1", "c-callback", "请回电13812345678，转人工")
+    assert httpx.post(url + "/webhook", json=call, headers={"Authorization": f"Bearer {SECRET}"}).status_code == 200
+    ticket = queue.open_ticket_for("callback-1")
+    assert ticket.contact == "138****5678" and ticket.has_full_contact
+    monkeypatch.setenv("HANDOFF_CONTACT_KEY", CONTACT_KEY)
+    queue.take(ticket.id, "wang")
+    assert queue.full_contact(ticket.id, "wang") == "13812345678"

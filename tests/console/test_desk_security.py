@@ -297,3 +297,28 @@ def test_new_sender_ids_do_not_escape_the_per_address_limit(desk):
                .json()[0]["text"] for i in range(8)]
     assert answers[:5] == ["收到：转人工"] * 5
     assert all("太快" in text for text in answers[5:])
+
+
+# --- 9. call-back contact ---------------------------------------------------------------------------
+
+def test_only_the_holder_sees_the_full_contact(desk, monkeypatch):
+    from cryptography.fernet import Fernet
+
+    from policy_core.contact import REQUEST_CONTACT
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("HANDOFF_CONTACT_KEY", key)
+    url, _, queue = desk({"HANDOFF_CONTACT_KEY": key})
+    token = REQUEST_CONTACT.set("13812345678")
+    try:
+        ticket = queue.open_ticket("callback", "rest", HandoffReason.ASKED_FOR_HUMAN, contact="138****5678")
+    finally:
+        REQUEST_CONTACT.reset(token)
+    wang, li = login(url), login(url, "li")
+    detail = f"/console/api/tickets/{ticket.id}"
+    assert wang.get(detail).json()["contact_full"] is None  # not taken yet
+    wang.post(detail + "/take", json={})
+    assert wang.get(detail).json()["contact_full"] == "13812345678"
+    seen_by_li = li.get(detail).json()
+    assert seen_by_li["contact_full"] is None and seen_by_li["contact"] == "138****5678"
+    assert "13812345678" not in li.get("/console/api/tickets").text

@@ -71,7 +71,7 @@
       $("detail").hidden = false;
       $("detail-title").textContent = "工单 #" + ticket.id + "（" + ticket.reason_label + "）";
       $("detail-meta").textContent = "渠道：" + (CHANNELS[ticket.channel] || ticket.channel) + " · 会话：" + ticket.conversation_id
-        + (ticket.contact ? " · 联系方式：" + ticket.contact : "") + " · 状态：" + {waiting: "等待中", taken: "处理中：" + ticket.agent, closed: "已关闭"}[ticket.status];
+        + (ticket.contact_full ? " · 回拨号码：" + ticket.contact_full : ticket.contact ? " · 联系方式：" + ticket.contact : "") + " · 状态：" + {waiting: "等待中", taken: "处理中：" + ticket.agent, closed: "已关闭"}[ticket.status];
       const mine = ticket.status === "taken" && me && ticket.agent === me.username;
       const supervisor = me && me.role === "supervisor";
       $("take").disabled = ticket.status !== "waiting";
