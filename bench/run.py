@@ -62,7 +62,7 @@ def _server_finder(model: str) -> Callable[[], dict[str, int]]:
         if len(found) < 2:
             found.update(children_matching({
                 "rasa_server": lambda c: "run" in c and model in c,
-                "action_server": lambda c: "run" in c and "actions" in c,
+                "action_server": lambda c: "bot.action_server" in c,
             }))
         return dict(found)
 

@@ -108,6 +108,40 @@ class ContactNoteRow(Base):
 NOTE_LIFETIME = timedelta(days=1)
 
 
+class ReplyState(str, enum.Enum):
+    """Where an agent's reply is: stored for a resident who is not connected (sent when they come back),
+    pushed to an open page that has not confirmed it yet, or confirmed delivered."""
+    WAITING = "waiting"
+    SENT = "sent"
+    DELIVERED = "delivered"
+
+    @property
+    def label(self) -> str:
+        return {"waiting": "等待居民上线", "sent": "已发送", "delivered": "已送达"}[self.value]
+
+
+class ReplyRow(Base):
+    """Agents' replies until the resident's page or channel confirms them (guaranteed delivery)."""
+    __tablename__ = "handoff_replies"
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False)
+    ticket_id = Column(Integer, nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    state = Column(String(16), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    delivered_at = Column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_handoff_replies_conversation_state", "conversation_id", "state"),)
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    id: int
+    conversation_id: str
+    ticket_id: int
+    text: str
+    state: ReplyState
+
+
 @dataclass(frozen=True)
 class Ticket:
     id: int
@@ -371,6 +405,42 @@ class HandoffQueue:
             erased += session.execute(delete(ContactNoteRow).where(ContactNoteRow.noted_at < now - NOTE_LIFETIME)
                                       .execution_options(synchronize_session=False)).rowcount
         return erased
+
+    def add_reply(self, conversation_id: str, ticket_id: int, text: str) -> int:
+        with self._session.begin() as session:
+            row = ReplyRow(conversation_id=conversation_id, ticket_id=ticket_id, text=text,
+                           state=ReplyState.WAITING.value, created_at=datetime.now(timezone.utc))
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def mark_reply(self, reply_id: int, state: ReplyState, conversation_id: Optional[str] = None) -> bool:
+        """Move a reply on (never back from delivered); with `conversation_id`, only a reply of that conversation."""
+        conditions = [ReplyRow.id == reply_id, ReplyRow.state != ReplyState.DELIVERED.value]
+        if conversation_id is not None:
+            conditions.append(ReplyRow.conversation_id == conversation_id)
+        values = {"state": ReplyState(state).value}
+        if state is ReplyState.DELIVERED:
+            values["delivered_at"] = datetime.now(timezone.utc)
+        with self._session.begin() as session:
+            return bool(session.execute(update(ReplyRow).where(*conditions).values(**values)
+                                        .execution_options(synchronize_session=False)).rowcount)
+
+    def drop_reply(self, reply_id: int) -> None:
+        with self._session.begin() as session:
+            session.execute(delete(ReplyRow).where(ReplyRow.id == reply_id))
+
+    def undelivered_replies(self, conversation_id: str) -> list[PendingReply]:
+        with self._session() as session:
+            rows = session.execute(select(ReplyRow).where(
+                ReplyRow.conversation_id == conversation_id, ReplyRow.state != ReplyState.DELIVERED.value,
+            ).order_by(ReplyRow.id)).scalars().all()
+            return [PendingReply(r.id, r.conversation_id, r.ticket_id, r.text, ReplyState(r.state)) for r in rows]
+
+    def reply_states(self, ticket_id: int) -> dict[int, ReplyState]:
+        with self._session() as session:
+            rows = session.execute(select(ReplyRow.id, ReplyRow.state).where(ReplyRow.ticket_id == ticket_id))
+            return {reply_id: ReplyState(state) for reply_id, state in rows}
 
     def record_rating(self, conversation_id: str, rating: Rating) -> Optional[Ticket]:
         """Store the resident's rating on the conversation's latest closed, unrated ticket."""

@@ -17,6 +17,8 @@ from sanic.request import Request
 
 from bot.channels.ids import MAX_SENDER_CHARS, rest_sender_problem
 from bot.client import CLIENT_KEY, client_address, client_tag
+from bot.delivery import ReplyOutbox, deliver_waiting_replies
+from bot.handoff_guard import guarded
 from bot.rate_limit import RateLimiter, rate_limited
 
 MAX_MESSAGE_CHARS = 5000  # longer messages are cut: nobody types more, and NLU time grows with length
@@ -73,8 +75,9 @@ class ValidatingRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[Any], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(rate_limited(on_new_message, RateLimiter.from_env(),
-                                              RateLimiter.per_address_from_env()))
+        # Agents' replies waiting for this resident come first in the answer (REST cannot be pushed to).
+        handle = deliver_waiting_replies(guarded(on_new_message), ReplyOutbox())
+        return super().blueprint(rate_limited(handle, RateLimiter.from_env(), RateLimiter.per_address_from_env()))
 
     async def _extract_sender(self, req: Request) -> Optional[str]:
         sender = _body(req).get("sender")

@@ -35,7 +35,7 @@ from policy_core.answers import CHINA_TIME
 from policy_core.contact import retention_days
 from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
-from policy_core.handoff import HandoffQueue, Ticket, TicketConflict, TicketStatus
+from policy_core.handoff import HandoffQueue, ReplyState, Ticket, TicketConflict, TicketStatus
 
 from bot.client import client_address
 from bot.cors import cors_origins
@@ -52,7 +52,9 @@ MAX_REPLY_LENGTH = 2000
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer browsers send `Origin: null` even on the console's own
+    # POSTs, and the Origin check below would refuse them. Other sites still get no referrer.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                                "img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
@@ -277,7 +279,8 @@ class AgentConsoleInput(InputChannel):
             # The full contact only for the agent holding the ticket (for a call-back); masked for everyone else.
             full = self.queue.full_contact(ticket_id, agent) if ticket.has_full_contact else None
             return response.json({**_ticket_json(ticket), "contact_full": full,
-                                  "transcript": _transcript(tracker.events if tracker else [])},
+                                  "transcript": _transcript(tracker.events if tracker else [],
+                                                            self.queue.reply_states(ticket_id))},
                                  headers=SECURITY_HEADERS)
 
         @console.post("/api/tickets/<ticket_id:int>/take")
@@ -341,13 +344,19 @@ class AgentConsoleInput(InputChannel):
                 return api_error(400, "回复内容不能为空")
             if len(text) > MAX_REPLY_LENGTH:
                 return api_error(400, f"回复不能超过 {MAX_REPLY_LENGTH} 个字")
-            event = BotUttered(text.strip(), metadata={"agent": agent, "ticket": ticket_id})
+            # Kept until the resident's side confirms it: a closed web chat tab gets it when it reconnects,
+            # a REST resident with their next message (bot/delivery.py).
+            reply_id = self.queue.add_reply(ticket.conversation_id, ticket_id, text.strip())
+            event = BotUttered(text.strip(), metadata={"agent": agent, "ticket": ticket_id, "reply_id": reply_id})
             try:
-                delivered = await _push(request.app, ticket.conversation_id, [event])
+                state = await _push_reply(request.app, ticket.conversation_id, event, reply_id)
             except Exception as error:  # e.g. Telegram refused: the agent must know it did not arrive
                 logger.warning("console: reply to ticket %s not delivered: %s", ticket_id, type(error).__name__)
+                self.queue.drop_reply(reply_id)
                 return api_error(502, "消息没有送达居民，请稍后重试")
-            return response.json({"delivered": delivered}, headers=SECURITY_HEADERS)
+            self.queue.mark_reply(reply_id, state)
+            return response.json({"delivered": state is ReplyState.DELIVERED, "state": state.value,
+                                  "state_label": state.label, "reply_id": reply_id}, headers=SECURITY_HEADERS)
 
         @console.post("/api/tickets/<ticket_id:int>/close")
         @needs_agent
@@ -431,7 +440,7 @@ def _ticket_json(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _transcript(events: list[Event]) -> list[dict[str, Any]]:
+def _transcript(events: list[Event], reply_states: Optional[dict[int, ReplyState]] = None) -> list[dict[str, Any]]:
     lines = []
     for event in events:
         if event.type_name == "user":
@@ -441,12 +450,36 @@ def _transcript(events: list[Event]) -> list[dict[str, Any]]:
         elif event.type_name == "bot":
             agent = (event.metadata or {}).get("agent")
             buttons = [b.get("title") for b in (event.data or {}).get("buttons") or []]
+            state = (reply_states or {}).get((event.metadata or {}).get("reply_id"))
             lines.append({"role": "agent" if agent else "bot", "agent": agent, "text": event.text or "",
-                          "buttons": buttons, "time": event.timestamp})
+                          "buttons": buttons, "time": event.timestamp,
+                          "state": state.value if state else None, "state_label": state.label if state else None})
         elif event.type_name in ("pause", "resume"):
             lines.append({"role": "system", "text": "机器人暂停（人工处理中）" if event.type_name == "pause"
                           else "机器人恢复服务", "time": event.timestamp})
     return lines
+
+
+async def _push_reply(app: Any, conversation_id: str, event: BotUttered, reply_id: int) -> ReplyState:
+    """Append an agent's reply to the conversation and send it on the resident's own channel.
+
+    Web chat: sent with its reply id to the session's open sockets (the page confirms it), or left waiting
+    for the page to reconnect; Telegram: delivered when the Bot API accepted it; REST (no push): waiting
+    for the resident's next message."""
+    agent = app.ctx.agent
+    async with agent.lock_store.lock(conversation_id):
+        tracker = await update_conversation_with_events(conversation_id, agent.processor, agent.domain, [event])
+        latest = tracker.get_latest_input_channel()
+        channel = next((c for c in getattr(app.ctx, "input_channels", None) or [] if c.name() == latest), None)
+        state = ReplyState.WAITING
+        if channel is not None and hasattr(channel, "push_reply"):
+            state = ReplyState.SENT if await channel.push_reply(conversation_id, event.text, reply_id) \
+                else ReplyState.WAITING
+        elif channel is not None and (output := channel.get_output_channel()) is not None:
+            await agent.processor.execute_side_effects([event], tracker, output)
+            state = ReplyState.DELIVERED
+        await agent.tracker_store.save(tracker)
+    return state
 
 
 async def _push(app: Any, conversation_id: str, events: list[Event]) -> bool:

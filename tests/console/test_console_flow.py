@@ -117,7 +117,8 @@ def test_rest_resident_is_served_by_an_agent(assistant):
 
     assert wang.post(f"/console/api/tickets/{ticket['id']}/reply", json={"text": "  "}).status_code == 400
     reply = wang.post(f"/console/api/tickets/{ticket['id']}/reply", json={"text": "您好，我是王小明，马上为您查询。"})
-    assert reply.status_code == 200 and reply.json() == {"delivered": False}  # REST cannot push; stored
+    assert reply.status_code == 200 and reply.json()["delivered"] is False  # REST cannot push; stored
+    assert reply.json()["state"] == "waiting"  # … and sent with the resident's next message
     events = assistant.tracker(resident)["events"]
     assert any(e["event"] == "bot" and e["text"] == "您好，我是王小明，马上为您查询。" for e in events)
     assert assistant.is_paused(resident)
@@ -208,7 +209,7 @@ def test_telegram_resident_gets_the_agents_reply_and_rates(assistant, stub):
     since = len(stub.calls)
     started = time.monotonic()
     reply = wang.post(f"/console/api/tickets/{ticket['id']}/reply", json={"text": "您好，我是人工坐席王小明。"})
-    assert reply.status_code == 200 and reply.json() == {"delivered": True}
+    assert reply.status_code == 200 and reply.json()["delivered"] is True and reply.json()["state"] == "delivered"
     [pushed] = stub.wait_messages(chat, since=since, timeout=10)
     assert pushed.text == "您好，我是人工坐席王小明。" and time.monotonic() - started < 5
 

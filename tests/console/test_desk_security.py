@@ -160,6 +160,10 @@ def test_cross_origin_and_non_json_posts_are_refused(desk):
     evil = url.rsplit(":", 1)[0] + ":8081"  # a page on another port of the same host: same site
     take = f"/console/api/tickets/{ticket.id}/take"
     assert wang.post(take, json={}, headers={"Origin": evil}).status_code == 403
+    assert wang.post(take, json={}, headers={"Origin": "null"}).status_code == 403  # a sandboxed frame
+    # The console's pages let the browser send their real origin on their own POSTs (no-referrer would
+    # make it send `Origin: null`), and no referrer to other sites.
+    assert wang.get("/console/").headers["referrer-policy"] == "same-origin"
     # A form post (text/plain or urlencoded) — what a cross-site page can send without a preflight.
     form = wang.post(take, content=b'{"x":1}', headers={"Content-Type": "text/plain"})
     assert form.status_code == 415

@@ -31,8 +31,11 @@ HEX32 = re.compile(r"[0-9a-f]{32}")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
-    log = tmp_path_factory.mktemp("webchat-channel") / "server.log"
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+    work = tmp_path_factory.mktemp("webchat-channel")
+    log = work / "server.log"
+    # The channel keeps agents' replies in the hand-off database: a test one, not the project's var/.
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
+           "POLICY_DATA_DIR": str(work / "var")}
     process = subprocess.Popen([sys.executable, "-m", "tests.webchat.channel_server", str(port)],
                                cwd=PROJECT_ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -88,7 +88,8 @@
         item.className = line.role;
         const who = {resident: "居民", bot: "机器人", agent: "坐席 " + (line.agent || ""), system: ""}[line.role];
         item.textContent = (who ? who + "（" + clock(line.time) + "）：" : "") + line.text
-          + (line.buttons && line.buttons.length ? "\n[按钮] " + line.buttons.join(" | ") : "");
+          + (line.buttons && line.buttons.length ? "\n[按钮] " + line.buttons.join(" | ") : "")
+          + (line.state_label ? "  [" + line.state_label + "]" : "");
         if (line.role === "resident" && line.intent) {
           const nlu = document.createElement("span");
           nlu.className = "nlu";
@@ -129,7 +130,8 @@
     try {
       const result = await post("tickets/" + selected + "/reply", {text: text});
       $("reply").value = "";
-      status(result.delivered ? "" : "居民的渠道不支持主动推送，消息已记录在会话中。");
+      status({delivered: "", sent: "已发送，等待居民页面确认收到。",
+              waiting: "居民当前不在线（或渠道不支持推送），消息已保存，居民回来或再发消息时会收到。"}[result.state] || "");
     } catch (error) { status(error.message); }
     refreshDetail();
   });
