@@ -133,6 +133,25 @@ class ReplyRow(Base):
     __table_args__ = (Index("ix_handoff_replies_conversation_state", "conversation_id", "state"),)
 
 
+class NoteRow(Base):
+    """Agents' private notes on a ticket (never shown to the resident), masked like everything stored."""
+    __tablename__ = "handoff_notes"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, nullable=False, index=True)
+    agent = Column(String(128), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    ticket_id: int
+    agent: str
+    text: str
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class PendingReply:
     id: int
@@ -441,6 +460,36 @@ class HandoffQueue:
         with self._session() as session:
             rows = session.execute(select(ReplyRow.id, ReplyRow.state).where(ReplyRow.ticket_id == ticket_id))
             return {reply_id: ReplyState(state) for reply_id, state in rows}
+
+    def add_note(self, ticket_id: int, agent: str, text: str) -> Note:
+        with self._session.begin() as session:
+            if session.get(TicketRow, ticket_id) is None:
+                raise KeyError(ticket_id)
+            row = NoteRow(ticket_id=ticket_id, agent=agent, text=mask_personal_data(text)[:2000],
+                          created_at=datetime.now(timezone.utc))
+            session.add(row)
+            session.flush()
+            return Note(row.id, row.ticket_id, row.agent, row.text, _utc(row.created_at))
+
+    def notes(self, ticket_id: int) -> list[Note]:
+        with self._session() as session:
+            rows = session.execute(select(NoteRow).where(NoteRow.ticket_id == ticket_id).order_by(NoteRow.id)).scalars()
+            return [Note(r.id, r.ticket_id, r.agent, r.text, _utc(r.created_at)) for r in rows]
+
+    def closed_tickets(self, search: str = "", offset: int = 0, limit: int = 50) -> tuple[list[Ticket], int]:
+        """Closed tickets, most recently closed first; `search` matches conversation, agent or summary."""
+        conditions = [TicketRow.status == TicketStatus.CLOSED.value]
+        if search:
+            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conditions.append(TicketRow.conversation_id.like(pattern, escape="\\")
+                              | TicketRow.agent.like(pattern, escape="\\")
+                              | TicketRow.summary.like(pattern, escape="\\"))
+        with self._session() as session:
+            rows = session.execute(select(TicketRow).where(*conditions)
+                                   .order_by(TicketRow.closed_at.desc(), TicketRow.id.desc())
+                                   .offset(max(0, offset)).limit(max(1, limit))).scalars().all()
+            total = session.execute(select(func.count(TicketRow.id)).where(*conditions)).scalar_one()
+            return [Ticket.from_row(row) for row in rows], total
 
     def record_rating(self, conversation_id: str, rating: Rating) -> Optional[Ticket]:
         """Store the resident's rating on the conversation's latest closed, unrated ticket."""

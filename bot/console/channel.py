@@ -278,7 +278,9 @@ class AgentConsoleInput(InputChannel):
             tracker = await request.app.ctx.agent.tracker_store.retrieve_full_tracker(ticket.conversation_id)
             # The full contact only for the agent holding the ticket (for a call-back); masked for everyone else.
             full = self.queue.full_contact(ticket_id, agent) if ticket.has_full_contact else None
-            return response.json({**_ticket_json(ticket), "contact_full": full,
+            notes = [{"agent": n.agent, "text": n.text, "time": n.created_at.timestamp()}
+                     for n in self.queue.notes(ticket_id)]
+            return response.json({**_ticket_json(ticket), "contact_full": full, "notes": notes,
                                   "transcript": _transcript(tracker.events if tracker else [],
                                                             self.queue.reply_states(ticket_id))},
                                  headers=SECURITY_HEADERS)
@@ -294,6 +296,34 @@ class AgentConsoleInput(InputChannel):
                 return api_error(409, str(conflict))
             logger.info("console: %s took ticket %s", agent, ticket_id)
             return response.json(_ticket_json(ticket), headers=SECURITY_HEADERS)
+
+        @console.post("/api/tickets/<ticket_id:int>/notes")
+        @needs_agent
+        async def add_note(request: Request, agent: str, ticket_id: int) -> HTTPResponse:
+            """A private note: for colleagues only, never sent to the resident."""
+            body = request.json if isinstance(request.json, dict) else {}
+            text = body.get("text")
+            if not isinstance(text, str) or not text.strip() or len(text) > MAX_REPLY_LENGTH:
+                return api_error(400, f"备注不能为空，也不能超过 {MAX_REPLY_LENGTH} 个字")
+            try:
+                note = self.queue.add_note(ticket_id, agent, text.strip())
+            except KeyError:
+                return api_error(404, "没有这个工单")
+            return response.json({"agent": note.agent, "text": note.text, "time": note.created_at.timestamp()},
+                                 headers=SECURITY_HEADERS)
+
+        @console.get("/api/history")
+        @needs_agent
+        async def history(request: Request, agent: str) -> HTTPResponse:
+            """Closed tickets, most recently closed first, with a search over conversation, agent and summary."""
+            search = (request.args.get("q") or "").strip()[:100]
+            offset = _int_arg(request, "offset", 0, 0, 10**9)
+            limit = _int_arg(request, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+            page, total = self.queue.closed_tickets(search, offset, limit)
+            rows = [{**_ticket_json(t), "closed_at": t.closed_at.timestamp() if t.closed_at else None,
+                     "summary": t.summary} for t in page]
+            return response.json({"tickets": rows, "total": total, "offset": offset, "limit": limit},
+                                 headers=SECURITY_HEADERS)
 
         @console.post("/api/tickets/<ticket_id:int>/release")
         @needs_agent

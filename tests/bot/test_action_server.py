@@ -103,3 +103,19 @@ def test_the_contact_in_the_hand_off_message_is_sealed_for_a_call_back(action_se
     monkeypatch.setenv("HANDOFF_CONTACT_KEY", CONTACT_KEY)
     queue.take(ticket.id, "wang")
     assert queue.full_contact(ticket.id, "wang") == "13812345678"
+
+
+@pytest.mark.model
+def test_the_rasa_server_sends_the_token(tmp_path):
+    from bot.testing import start_assistant
+
+    assistant = start_assistant(tmp_path, extra_env={"ACTION_SERVER_TOKEN": SECRET})
+    try:
+        answer = " ".join(m.get("text", "") for m in assistant.say("token-resident", "我在职，1月份的钱什么时候到"))
+        assert "3月5日" in answer  # answered by the action server, which requires the token
+        forged = httpx.post(assistant.actions_url + "/webhook", json=handoff_call("forged-2"))
+        assert forged.status_code == 401
+        # The only refusal in the log is the forged call: every call of the Rasa server carried the token.
+        assert (assistant.log_dir / "actions.log").read_text(errors="replace").count("without a valid token") == 1
+    finally:
+        assistant.stop()

@@ -326,3 +326,25 @@ def test_only_the_holder_sees_the_full_contact(desk, monkeypatch):
     seen_by_li = li.get(detail).json()
     assert seen_by_li["contact_full"] is None and seen_by_li["contact"] == "138****5678"
     assert "13812345678" not in li.get("/console/api/tickets").text
+
+
+# --- 10. desk features ------------------------------------------------------------------------------
+
+def test_private_notes_and_the_closed_ticket_history(desk):
+    url, _, queue = desk()
+    wang, li = login(url), login(url, "li")
+    first = queue.open_ticket("history-a", "rest", HandoffReason.ASKED_FOR_HUMAN, summary="问异地就医备案")
+    second = queue.open_ticket("history-b", "rest", HandoffReason.ASKED_FOR_HUMAN, summary="问退休金")
+    note = wang.post(f"/console/api/tickets/{first.id}/notes", json={"text": "已约明天回电 13812345678"})
+    assert note.status_code == 200 and note.json()["text"] == "已约明天回电 138****5678"  # masked like all stored data
+    assert [n["agent"] for n in li.get(f"/console/api/tickets/{first.id}").json()["notes"]] == ["wang"]
+    assert wang.post("/console/api/tickets/999/notes", json={"text": "x"}).status_code == 404
+    assert wang.post(f"/console/api/tickets/{first.id}/notes", json={"text": " "}).status_code == 400
+    assert not any(p["conversation_id"] == "history-a" for p in httpx.get(url + "/test/pushes").json())
+    for ticket in (first, second):
+        queue.take(ticket.id, "wang")
+        queue.close(ticket.id, "wang")
+    history = wang.get("/console/api/history").json()
+    assert [t["id"] for t in history["tickets"]] == [second.id, first.id] and history["total"] == 2
+    assert [t["id"] for t in wang.get("/console/api/history", params={"q": "异地"}).json()["tickets"]] == [first.id]
+    assert wang.get("/console/api/history", params={"q": "%"}).json()["tickets"] == []  # no wildcards

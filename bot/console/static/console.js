@@ -23,6 +23,17 @@
   };
 
   function status(text) { $("status").textContent = text || ""; }
+  let knownWaiting = null;
+  function chime() {
+    try {
+      const audio = new (window.AudioContext || window.webkitAudioContext)();
+      const tone = audio.createOscillator();
+      tone.frequency.value = 880;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.2);
+    } catch (error) { /* no sound available: the title still counts */ }
+  }
   function minutes(seconds) { return seconds < 60 ? "不到1分钟" : Math.floor(seconds / 60) + "分钟"; }
   // Dates and times in China time, whatever the agent's computer is set to.
   function clock(epoch) {
@@ -41,9 +52,16 @@
         : Math.round(data.counts.satisfaction_rate * 100) + "%";
       const list = $("tickets");
       list.replaceChildren();
+      // A new waiting ticket: a short sound and the count in the tab's title, also when the tab is in the back.
+      const waitingIds = data.tickets.filter((t) => t.status === "waiting").map((t) => t.id);
+      if (knownWaiting !== null && waitingIds.some((id) => !knownWaiting.has(id))) chime();
+      knownWaiting = new Set(waitingIds);
+      document.title = (data.counts.waiting ? "(" + data.counts.waiting + ") " : "") + "政策通 · 人工坐席";
       for (const ticket of data.tickets) {
         const item = document.createElement("li");
         item.dataset.ticket = ticket.id;
+        item.tabIndex = 0;  // keyboard: Tab to a ticket, Enter opens it
+        item.addEventListener("keydown", (event) => { if (event.key === "Enter") item.click(); });
         if (selected === ticket.id) item.className = "selected";
         const who = ticket.status === "taken" ? "处理中：" + ticket.agent : "等待中";
         const title = document.createElement("div");
@@ -99,6 +117,13 @@
         transcript.append(item);
       }
       if (atBottom) transcript.scrollTop = transcript.scrollHeight;
+      const notes = $("notes");
+      notes.replaceChildren();
+      for (const note of ticket.notes || []) {
+        const item = document.createElement("li");
+        item.textContent = note.agent + "（" + clock(note.time) + "）：" + note.text;
+        notes.append(item);
+      }
     } catch (error) { if (error.message !== "401") status(error.message); }
   }
 
@@ -136,6 +161,36 @@
     refreshDetail();
   });
 
+  $("reply").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); $("reply-form").requestSubmit(); }
+  });
+  $("note-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("note").value.trim();
+    if (!text || selected === null) return;
+    try { await post("tickets/" + selected + "/notes", {text: text}); $("note").value = ""; }
+    catch (error) { status(error.message); }
+    refreshDetail();
+  });
+  async function refreshHistory() {
+    try {
+      const data = await api("history?q=" + encodeURIComponent($("history-q").value.trim()) + "&limit=20");
+      const list = $("history");
+      list.replaceChildren();
+      for (const ticket of data.tickets) {
+        const item = document.createElement("li");
+        item.tabIndex = 0;
+        item.textContent = "#" + ticket.id + " · " + (CHANNELS[ticket.channel] || ticket.channel) + " · " + (ticket.agent || "")
+          + " · 关闭于 " + (ticket.closed_at ? clock(ticket.closed_at) : "") + (ticket.rating ? " · " + {satisfied: "满意", unsatisfied: "不满意"}[ticket.rating] : "");
+        const open = () => { selected = ticket.id; refreshDetail(); };
+        item.addEventListener("click", open);
+        item.addEventListener("keydown", (event) => { if (event.key === "Enter") open(); });
+        list.append(item);
+      }
+    } catch (error) { if (error.message !== "401") status(error.message); }
+  }
+  $("history-form").addEventListener("submit", (event) => { event.preventDefault(); refreshHistory(); });
+  refreshHistory();
   ready.then((account) => { $("me").textContent = account.name + "（" + account.username + "）"; });
   refreshQueue();
   setInterval(refreshQueue, REASONS_POLL_MS);
