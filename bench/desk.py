@@ -116,7 +116,8 @@ def markdown(results: dict[str, Any]) -> str:
         ("resident REST reply, 16 parallel wrong-password logins", flood["during_flood"], "p95 < 1 s"),
     ]
     lines = ["# Human desk under load (issue 14)", "",
-             f"Run {results['meta']['finished']} on {results['meta']['cpus']} CPUs; `python -m bench.desk`.", "",
+             f"Run {results['meta']['finished']} on {results['meta']['cpus']} CPUs (load average before / after: "
+             f"{results['meta']['loadavg_start'][0]} / {results['meta']['loadavg_end'][0]}); `python -m bench.desk`.", "",
              "| measurement | n | p50 (ms) | p95 (ms) | max (ms) | goal |", "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| {name} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | {goal} |" for name, r, goal in rows]
     lines += ["", f"Login responses during the flood: {flood['login_statuses']} "
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--flood-seconds", type=float, default=15.0)
     args = parser.parse_args(argv)
+    load_start = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="bench-desk-") as work_dir:
         work = Path(work_dir)
         accounts = work / "agents.yml"
@@ -154,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             results["login_flood"]["login_statuses"] = {str(k): v for k, v in sorted(statuses.items())}
         finally:
             assistant.stop()
-    results["meta"] = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count()}
+    # The machine may be shared: the load average says how much else ran (2 CPUs: 2.0 = both busy).
+    results["meta"] = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
+                       "loadavg_start": load_start, "loadavg_end": [round(x, 2) for x in os.getloadavg()]}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "desk.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     (args.out / "desk.md").write_text(markdown(results), encoding="utf-8")

@@ -413,9 +413,14 @@ class AgentConsoleInput(InputChannel):
         return console
 
     async def _tell(self, app: Any, ticket: Ticket, text: str) -> bool:
-        """A system message to the resident, through the same push path as an agent's reply."""
+        """A system message to the resident, through the same push path (and guaranteed delivery) as an
+        agent's reply."""
         try:
-            return await _push(app, ticket.conversation_id, [BotUttered(text, metadata={"ticket": ticket.id})])
+            reply_id = await asyncio.to_thread(self.queue.add_reply, ticket.conversation_id, ticket.id, text)
+            state = await _push_reply(app, ticket.conversation_id,
+                                      BotUttered(text, metadata={"ticket": ticket.id, "reply_id": reply_id}), reply_id)
+            await asyncio.to_thread(self.queue.mark_reply, reply_id, state)
+            return state is ReplyState.DELIVERED
         except Exception as error:
             logger.warning("console: message to the resident of ticket %s not delivered: %s", ticket.id,
                            type(error).__name__)
