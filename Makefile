@@ -13,7 +13,7 @@ WEBCHAT_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge -type f 2>/dev/null) $(wildcard bot/knowledge_importer.py bot/nlu_normalizer.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock train validate lint format test-deps run actions shell agent test test-unit bench bench-smoke soak webchat-deps clean
+.PHONY: help install lock train validate lint format test-deps run actions shell agent agent-remove agent-disable agent-enable test test-unit bench bench-desk bench-smoke soak webchat-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -63,8 +63,8 @@ test-deps: ## Install the tests' Debian packages when missing (Chromium and driv
 run: $(MODEL) $(WEBCHAT_DEPS) ## Run the action server and the Rasa server (REST + token-protected HTTP API) on localhost:5005
 	$(PY) -m bot.run
 
-actions: $(VENV)/.installed ## Run only the action server on localhost:5055
-	$(RASA) run actions --actions actions
+actions: $(VENV)/.installed ## Run only the action server on 127.0.0.1:5055 (ACTIONS_HOST, ACTION_SERVER_TOKEN)
+	$(PY) -m bot.action_server --actions actions
 
 shell: $(MODEL) ## Chat with the assistant in the terminal
 	$(PY) -m bot.run --shell
@@ -78,15 +78,30 @@ test-unit: $(VENV)/.installed $(WEBCHAT_DEPS) ## Run the fast tests only (no tra
 bench: $(MODEL) ## Run the full benchmark (NLU, conversations, speed vs the starter bot, resources; ~45 min), update README
 	$(PY) -m bench
 
+bench-desk: $(MODEL) ## The human desk under load (~1 min): console list latency with 1,000 tickets, residents during a login flood
+	$(PY) -m bench.desk
+
 bench-smoke: $(MODEL) ## Run the short benchmark smoke test (~1 min) into bench/results/tmp/smoke
 	$(PY) -m bench --smoke
 
 soak: $(MODEL) ## Mixed load for 30 min (SOAK_SECONDS=…): errors, p50/p95 latency, RSS growth into results/soak/
 	$(PY) -m bench.soak
 
-agent: $(VENV)/.installed ## Add an agent console account or change its password: make agent NAME=wang
-	@test -n "$(NAME)" || { echo "usage: make agent NAME=<username> [DISPLAY=显示名]"; exit 2; }
-	$(PY) -m bot.console.accounts add "$(NAME)" $(if $(DISPLAY),--name "$(DISPLAY)")
+agent: $(VENV)/.installed ## Add an agent console account or change its password (ends its sessions): make agent NAME=wang [ROLE=supervisor]
+	@test -n "$(NAME)" || { echo "usage: make agent NAME=<username> [DISPLAY=显示名] [ROLE=supervisor]"; exit 2; }
+	$(PY) -m bot.console.accounts add "$(NAME)" $(if $(DISPLAY),--name "$(DISPLAY)") $(if $(ROLE),--role "$(ROLE)")
+
+agent-remove: $(VENV)/.installed ## Remove an agent account and end its sessions: make agent-remove NAME=wang
+	@test -n "$(NAME)" || { echo "usage: make agent-remove NAME=<username>"; exit 2; }
+	$(PY) -m bot.console.accounts remove "$(NAME)"
+
+agent-disable: $(VENV)/.installed ## Disable an agent account and end its sessions: make agent-disable NAME=wang
+	@test -n "$(NAME)" || { echo "usage: make agent-disable NAME=<username>"; exit 2; }
+	$(PY) -m bot.console.accounts disable "$(NAME)"
+
+agent-enable: $(VENV)/.installed ## Enable a disabled agent account again: make agent-enable NAME=wang
+	@test -n "$(NAME)" || { echo "usage: make agent-enable NAME=<username>"; exit 2; }
+	$(PY) -m bot.console.accounts enable "$(NAME)"
 
 clean: ## Remove trained models and local databases
 	rm -rf models var results

@@ -62,7 +62,7 @@ def _server_finder(model: str) -> Callable[[], dict[str, int]]:
         if len(found) < 2:
             found.update(children_matching({
                 "rasa_server": lambda c: "run" in c and model in c,
-                "action_server": lambda c: "run" in c and "actions" in c,
+                "action_server": lambda c: "bot.action_server" in c,
             }))
         return dict(found)
 
@@ -327,6 +327,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         bench.phase("question_sets", bench.question_sets)
     if not args.skip_cv and not args.skip_nlu:
         bench.phase("nlu_cross_validation", bench.cross_validation)
+    if not args.smoke:  # the human desk under load (issue 14): bench/results/desk.json and desk.md
+        from . import desk
+
+        bench.phase("desk", lambda: desk.main(["--out", str(args.out)]))
     bench.results["meta"]["work_dir"] = str(work)
     bench.write()
     errors = bench.results["errors"]

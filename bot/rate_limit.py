@@ -1,8 +1,12 @@
-"""Per-sender rate limit for the resident channels: a token bucket per conversation, in memory.
+"""Rate limits for the resident channels: a token bucket per conversation and one per client address,
+in memory.
 
-RATE_LIMIT_PER_MINUTE (default 30; 0 turns it off) messages a minute on average, with bursts up to
-RATE_LIMIT_BURST (default 20). Over the limit the resident gets a polite message and the message is not
-processed. Counted per Rasa process: with several processes, sticky sessions keep a sender on one.
+Per sender: RATE_LIMIT_PER_MINUTE (default 30; 0 turns it off) messages a minute on average, with bursts
+up to RATE_LIMIT_BURST (default 20). Per client address (so that new sender ids do not escape the limit):
+RATE_LIMIT_PER_ADDRESS_PER_MINUTE (default 600; 0 = off) with bursts up to RATE_LIMIT_ADDRESS_BURST
+(default 200) — generous, since many residents may share one address (a mobile carrier's NAT).
+Over a limit the resident gets a polite message and the message is not processed. Counted per Rasa
+process: with several processes, sticky sessions keep a sender on one.
 """
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ import os
 import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Optional
+
+from bot.client import message_client
+from policy_core.logsafe import log_value
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +33,19 @@ class RateLimiter:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
     @classmethod
-    def from_env(cls) -> Optional["RateLimiter"]:
-        per_minute = float(os.environ.get("RATE_LIMIT_PER_MINUTE", "30"))
-        burst = int(os.environ.get("RATE_LIMIT_BURST", "20"))
+    def from_env(cls, rate: str = "RATE_LIMIT_PER_MINUTE", burst_name: str = "RATE_LIMIT_BURST",
+                 defaults: tuple[str, str] = ("30", "20")) -> Optional["RateLimiter"]:
+        per_minute = float(os.environ.get(rate, defaults[0]))
+        burst = int(os.environ.get(burst_name, defaults[1]))
         if per_minute <= 0:
             return None
         if burst < 1:
-            raise ValueError("RATE_LIMIT_BURST must be at least 1")
+            raise ValueError(f"{burst_name} must be at least 1")
         return cls(per_minute, burst)
+
+    @classmethod
+    def per_address_from_env(cls) -> Optional["RateLimiter"]:
+        return cls.from_env("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "RATE_LIMIT_ADDRESS_BURST", ("600", "200"))
 
     def allow(self, sender: str) -> bool:
         now = self._clock()
@@ -46,16 +58,22 @@ class RateLimiter:
         return allowed
 
 
-def rate_limited(on_new_message: Callable[[Any], Awaitable[Any]],
-                 limiter: Optional[RateLimiter]) -> Callable[[Any], Awaitable[Any]]:
-    """Wrap a channel's message handler: over the limit, answer politely instead of processing."""
-    if limiter is None:
+def rate_limited(on_new_message: Callable[[Any], Awaitable[Any]], limiter: Optional[RateLimiter],
+                 address_limiter: Optional[RateLimiter] = None) -> Callable[[Any], Awaitable[Any]]:
+    """Wrap a channel's message handler: over a limit, answer politely instead of processing.
+
+    The address limit applies to messages whose metadata carries the channel's client tag (bot/client.py)."""
+    if limiter is None and address_limiter is None:
         return on_new_message
 
     async def handle(message: Any) -> Any:
-        if limiter.allow(str(message.sender_id)):
+        client = message_client(getattr(message, "metadata", None))
+        by_address = address_limiter is None or client is None or address_limiter.allow(client)
+        # An address over its limit does not also use up the sender's budget.
+        if by_address and (limiter is None or limiter.allow(str(message.sender_id))):
             return await on_new_message(message)
-        logger.warning("rate limit: a message from a sender on %s was refused", message.input_channel)
+        logger.warning("rate limit: a message from a %s on %s was refused",
+                       "sender" if by_address else "client address", log_value(message.input_channel))
         await message.output_channel.send_text_message(message.sender_id, TOO_FAST_TEXT)
         return None
 

@@ -12,11 +12,14 @@ loads the project's channels (bot/channels/__init__.py).
 2. The action server's response is validated against Rasa's JSON schema with a validator built once.
    Rasa calls jsonschema.validate(), which checks the schema itself against its meta-schema on every
    call: ~24 of the ~57 ms of a single-user message (bench/results/profile.md). Same checks, same errors.
+3. With ACTION_SERVER_TOKEN set, every call carries it (`Authorization: Bearer …`), which the action
+   server (bot/action_server.py) requires. A header, not Rasa's `?token=`: URLs end up in logs.
 """
 from __future__ import annotations
 
 import functools
 import logging
+import os
 from typing import Any
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
@@ -47,8 +50,15 @@ def _never_sent(error: BaseException) -> bool:
     return False
 
 
+def _authorize(endpoint: Any) -> None:
+    token = os.environ.get("ACTION_SERVER_TOKEN", "").strip()
+    if token and endpoint is not None:
+        endpoint.headers["Authorization"] = f"Bearer {token}"
+
+
 async def _run_or_apologise(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any,
                             domain: Any) -> list[Event]:
+    _authorize(self.action_endpoint)
     try:
         try:
             return await _original_run(self, output_channel, nlg, tracker, domain)

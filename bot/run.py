@@ -1,6 +1,8 @@
 """Start the action server and the Rasa server together (make run / make shell).
 
 The HTTP API is always token-protected: RASA_API_TOKEN, or a random token saved to var/api_token.
+The action server (bot/action_server.py) listens on ACTIONS_HOST (default 127.0.0.1) and, when
+ACTION_SERVER_TOKEN is set, accepts only calls that carry it (the Rasa server sends it).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from policy_core.config import DATA_DIR, PROJECT_ROOT
+from policy_core.db import private_dir
 from .cors import cors_arguments
 
 MODEL = PROJECT_ROOT / "models" / "policy-qa.tar.gz"
@@ -27,10 +30,18 @@ def api_token() -> str:
         return token
     path = DATA_DIR / "api_token"
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        private_dir(DATA_DIR)
+        # Created 0600 before the token is written: it is never readable by others, not even briefly.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
+
+
+def action_server_command(port: int, host: str = "") -> list[str]:
+    """The one way this project starts an action server (also bot/testing.py)."""
+    return [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(port),
+            "--host", host or os.environ.get("ACTIONS_HOST", "127.0.0.1")]
 
 
 def wait_until_up(url: str, seconds: float) -> None:
@@ -52,10 +63,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false"}
-    actions = subprocess.Popen(
-        [RASA, "run", "actions", "--actions", "actions", "--port", str(args.actions_port)],
-        cwd=PROJECT_ROOT, env=env,
-    )
+    actions = subprocess.Popen(action_server_command(args.actions_port), cwd=PROJECT_ROOT, env=env)
     try:
         wait_until_up(f"http://127.0.0.1:{args.actions_port}/health", 60)
         common = ["-m", str(MODEL), "--endpoints", "endpoints.yml"]

@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from policy_core.config import PROJECT_ROOT
 from .cors import cors_arguments
+from .run import action_server_command
 
 MODEL = PROJECT_ROOT / "models" / "policy-qa.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -124,13 +125,16 @@ def start_assistant(
     )
     # A developer's real Telegram settings never reach a test server: only extra_env can set them.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    # Every test resident comes from 127.0.0.1: the per-address limits (bot/rate_limit.py, the hand-off
+    # ticket cap) would count a whole test suite as one flooding client. Tests of those limits set them.
+    per_address_off = {"RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "0", "HANDOFF_TICKETS_PER_CLIENT_PER_MINUTE": "0"}
     env = {**inherited, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
-           "TF_CPP_MIN_LOG_LEVEL": "2", "POLICY_DATA_DIR": str(data_dir), **(extra_env or {})}
+           "TF_CPP_MIN_LOG_LEVEL": "2", "POLICY_DATA_DIR": str(data_dir), **per_address_off, **(extra_env or {})}
     running = RunningAssistant(f"http://127.0.0.1:{rasa_port}", token, data_dir, log_dir, actions_url=actions_url)
     try:
         if actions_port is not None:
             actions = subprocess.Popen(
-                [RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+                action_server_command(actions_port, "127.0.0.1"),
                 cwd=PROJECT_ROOT, env=env, stdout=open(log_dir / "actions.log", "wb"), stderr=subprocess.STDOUT,
             )
             running.processes.append(actions)

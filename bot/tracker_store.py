@@ -22,9 +22,13 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from policy_core.contact import find_raw_contact, vault
+from policy_core.handoff import HandoffQueue
+from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
 
 from policy_core.config import database_url
+from policy_core.db import prepare_sqlite
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +60,9 @@ def masked_event(event: Event) -> Event:
 class EnvSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain=None, event_broker=None, url: Optional[str] = None, **kwargs: Any) -> None:
         kwargs.pop("host", None)  # Rasa passes the endpoint's `url` as host; we use a full URL instead
-        parsed = make_url(url or database_url("TRACKER_STORE_URL", "tracker.db"))
+        url = url or database_url("TRACKER_STORE_URL", "tracker.db")
+        prepare_sqlite(url)  # created 0600 before Rasa's engine opens it
+        parsed = make_url(url)
         super().__init__(
             domain=domain,
             dialect=parsed.drivername,
@@ -70,11 +76,29 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         )
         # Trackers whose newest events are not in the database yet, by conversation id.
         self.pending: dict[str, DialogueStateTracker] = {}
+        self._handoff: Optional[HandoffQueue] = None
         install()
 
     def _additional_events(self, session, tracker) -> Iterator[Event]:
         for event in super()._additional_events(session, tracker):
+            self._note_contact(tracker.sender_id, event)
             yield masked_event(event)
+
+    def _note_contact(self, sender_id: str, event: Event) -> None:
+        """A number the resident wrote is masked here; with HANDOFF_CONTACT_KEY a sealed copy is kept for a
+        hand-off that may come in a later message (policy_core/contact.py)."""
+        if event.type_name != "user" or not vault().enabled:
+            return
+        contact = find_raw_contact(getattr(event, "text", None))
+        if contact is None:
+            return
+        try:
+            if self._handoff is None:
+                self._handoff = HandoffQueue()
+            self._handoff.note_contact(sender_id, contact)
+        except SQLAlchemyError as error:
+            logger.warning("contact of conversation %s not kept for a call-back (%s)", log_value(sender_id),
+                           type(error).__name__)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self._write_pending()
@@ -95,17 +119,18 @@ class EnvSQLTrackerStore(SQLTrackerStore):
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         except SQLAlchemyError as error:
             logger.error("tracker store unavailable: could not read conversation %s (%s); "
-                         "the resident was asked to send the message again", sender_id, type(error).__name__)
+                         "the resident was asked to send the message again", log_value(sender_id), type(error).__name__)
             raise TrackerStoreUnavailable(f"could not read conversation {sender_id}") from error
 
     def _keep(self, tracker: DialogueStateTracker, error: Exception) -> None:
         if tracker.sender_id not in self.pending and len(self.pending) >= MAX_PENDING_CONVERSATIONS:
             logger.error("tracker store unavailable (%s): %d conversations already waiting in memory; "
-                         "conversation %s NOT kept", type(error).__name__, len(self.pending), tracker.sender_id)
+                         "conversation %s NOT kept", type(error).__name__, len(self.pending), log_value(tracker.sender_id))
             return
         self.pending[tracker.sender_id] = tracker
         logger.error("tracker store unavailable (%s): conversation %s kept in memory (%d waiting), "
-                     "written when the database is back", type(error).__name__, tracker.sender_id, len(self.pending))
+                     "written when the database is back", type(error).__name__, log_value(tracker.sender_id),
+                     len(self.pending))
 
     async def _write_pending(self) -> None:
         for sender_id, tracker in list(self.pending.items()):
@@ -115,7 +140,7 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 return  # still unavailable: try again on the next call
             if self.pending.get(sender_id) is tracker:
                 del self.pending[sender_id]
-            logger.warning("tracker store available again: conversation %s written", sender_id)
+            logger.warning("tracker store available again: conversation %s written", log_value(sender_id))
 
 
 _original_handle_message = MessageProcessor.handle_message

@@ -13,5 +13,7 @@ def database_url(variable: str, default_file: str) -> str:
     url = os.environ.get(variable, "").strip()
     if url:
         return url
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    from .db import private_dir
+
+    private_dir(DATA_DIR)
     return f"sqlite:///{DATA_DIR / default_file}"

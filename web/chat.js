@@ -168,8 +168,16 @@
   });
 
   socket.on("bot_uttered", function (data) {
+    // An agent's reply carries its id: confirm it (the server sends it again until confirmed, e.g. after
+    // the page was closed) and show it once.
+    var replyId = data && typeof data.reply_id === "number" ? data.reply_id : null;
+    if (replyId !== null) {
+      socket.emit("agent_reply_received", { reply_id: replyId, session_id: sessionId });
+      if (history.some(function (item) { return item.replyId === replyId; })) return;
+    }
     var entry = toEntry(data);
     if (!entry) return;
+    if (replyId !== null) entry.replyId = replyId;
     showTyping(false);
     addMessage(entry);
   });

@@ -14,6 +14,10 @@ Messages are checked before they reach the assistant (the same one and the same 
 channel): a socket speaks only in the session the server confirmed to it, session ids are the server's
 own format (32 hex digits; anything else gets a new session), text is cut at the REST channel's limit.
 
+Agents' replies are delivered for sure (bot/delivery.py): pushed with their reply id to the session's
+open sockets, confirmed by the page (`agent_reply_received`), and sent again when the page reconnects
+(a closed tab, a phone that suspended it) until it has confirmed them; the page drops repeats.
+
 The same channel serves the page: ``GET /webchat/`` and a fixed allow-list of files under
 ``GET /webchat/static/<name>`` (no file-system paths are built from the request).
 """
@@ -33,9 +37,13 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.ids import WEBCHAT_ID
 from bot.channels.rest import MAX_MESSAGE_CHARS, usable_metadata
+from bot.client import CLIENT_KEY, client_address, client_tag
 from policy_core.config import PROJECT_ROOT
 from bot.cors import socketio_origin_check
+from bot.delivery import ReplyOutbox, ReplyState
+from bot.handoff_guard import guarded
 from bot.rate_limit import RateLimiter, rate_limited
 
 logger = logging.getLogger(__name__)
@@ -43,7 +51,7 @@ logger = logging.getLogger(__name__)
 EMPTY_MESSAGE_TEXT = "请输入您想咨询的问题，例如：医保存折是什么？"
 WEB_DIR = PROJECT_ROOT / "web"
 PAGE_PREFIX = "/webchat"
-SESSION_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as issued by session_request
+SESSION_ID = WEBCHAT_ID  # uuid4().hex, as issued by session_request
 
 # name in the URL -> (file, content type). Nothing outside this table is ever served.
 STATIC_FILES: Dict[str, tuple[Path, str]] = {
@@ -85,7 +93,17 @@ def _metadata(value: Any) -> Dict[str, Any]:
             value = json.loads(value)
         except ValueError:
             return {}
-    return usable_metadata(value) or {}
+    return dict(usable_metadata(value) or {})
+
+
+def _socket_address(sio: Any, sid: str, namespace: str) -> str:
+    """The client address of the socket's HTTP requests (Engine.IO keeps the first one's environ)."""
+    try:
+        environ = sio.get_environ(sid, namespace=namespace) or {}
+    except Exception:
+        return "unknown"
+    request = environ.get("sanic.request")
+    return client_address(request) if request is not None else str(environ.get("REMOTE_ADDR") or "unknown")
 
 
 def _serve(entry: tuple[Path, str], extra_headers: Optional[dict] = None) -> HTTPResponse:
@@ -141,7 +159,7 @@ class WebChatInput(SocketIOInput):
         original = super().blueprint(on_new_message)
         sio = original.ctx.sio
         namespace = self.namespace or "/"
-        handle = rate_limited(on_new_message, RateLimiter.from_env())
+        handle = rate_limited(guarded(on_new_message), RateLimiter.from_env(), RateLimiter.per_address_from_env())
 
         # (2) no transport upgrades: clients stay on long-polling, websocket is never offered.
         sio.eio.allow_upgrades = False
@@ -149,6 +167,9 @@ class WebChatInput(SocketIOInput):
         # Rasa turns Engine.IO's origin check off (cors_allowed_origins=[]): browsers may connect from the
         # page's own origin and from CORS_ORIGINS only, as for the HTTP API.
         sio.eio.cors_allowed_origins = socketio_origin_check()
+
+        outbox = ReplyOutbox()
+        self._outbox = outbox
 
         # Rebuild the blueprint with our subclass so `register` also adds the page routes.
         webchat = WebChatBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
@@ -169,6 +190,17 @@ class WebChatInput(SocketIOInput):
             await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
             logger.debug("socket.io client %s joined session %s", sid, session_id)
+            for reply in await outbox.undelivered(session_id):  # replies the closed page missed
+                await sio.emit(self.bot_message_evt, {"text": reply.text, "reply_id": reply.id}, room=sid,
+                               namespace=namespace)
+                await outbox.mark(reply.id, ReplyState.SENT, session_id)
+
+        @sio.on("agent_reply_received", namespace=self.namespace)
+        async def agent_reply_received(sid: Text, data: Any = None, *_extra: Any) -> None:
+            reply_id = data.get("reply_id") if isinstance(data, dict) else None
+            session_id = (await sio.get_session(sid, namespace=namespace)).get("session_id")
+            if isinstance(reply_id, int) and not isinstance(reply_id, bool) and session_id:
+                await outbox.mark(reply_id, ReplyState.DELIVERED, session_id)  # only the socket's own session
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any = None, *_extra: Any) -> None:
@@ -189,9 +221,20 @@ class WebChatInput(SocketIOInput):
             if not text.strip():  # nothing to answer, but the resident still hears from us
                 await SocketIOOutput(sio, self.bot_message_evt).send_text_message(sender_id, EMPTY_MESSAGE_TEXT)
                 return
+            metadata = _metadata(data.get(self.metadata_key))
+            metadata[CLIENT_KEY] = client_tag(_socket_address(sio, sid, namespace))  # the server's value
             await handle(UserMessage(
                 text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
-                input_channel=self.name(), metadata=_metadata(data.get(self.metadata_key)),
+                input_channel=self.name(), metadata=metadata,
             ))
 
         return webchat
+
+    async def push_reply(self, session_id: str, text: str, reply_id: int) -> bool:
+        """Send an agent's reply to the session's open sockets; False when none is connected (kept for later)."""
+        sio = getattr(self, "sio", None)
+        namespace = self.namespace or "/"
+        if sio is None or not (sio.manager.rooms.get(namespace) or {}).get(session_id):
+            return False
+        await sio.emit(self.bot_message_evt, {"text": text, "reply_id": reply_id}, room=session_id, namespace=namespace)
+        return True

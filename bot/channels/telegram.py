@@ -46,6 +46,7 @@ from sanic.response import HTTPResponse
 
 from policy_core import wording
 from bot.channels.rest import MAX_MESSAGE_CHARS
+from bot.handoff_guard import guarded
 from bot.rate_limit import RateLimiter, rate_limited
 
 logger = logging.getLogger(__name__)
@@ -689,7 +690,7 @@ class TelegramInput(InputChannel):
     # ----- lifecycle
 
     async def start(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        self._on_new_message = self._limited(on_new_message)
+        self._on_new_message = self._limited(guarded(on_new_message))  # /restart cannot undo a hand-off
         if not self.enabled:
             return
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)

@@ -6,12 +6,13 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, String, create_engine, delete, select
-from sqlalchemy.orm import declarative_base, sessionmaker
+from sqlalchemy import Column, DateTime, String, delete
+from sqlalchemy.orm import sessionmaker
 
 from policy_core.config import database_url
+from policy_core.db import create_engine
+from policy_core.handoff import Base  # one declarative base for the hand-off database
 
-Base = declarative_base()
 SESSION_LIFETIME = timedelta(hours=12)
 
 
@@ -19,7 +20,7 @@ class SessionRow(Base):
     __tablename__ = "console_sessions"
     # Only a hash of the cookie value is stored: a copy of the database does not log anyone in.
     token_hash = Column(String(64), primary_key=True)
-    agent = Column(String(64), nullable=False)
+    agent = Column(String(64), nullable=False, index=True)
     expires_at = Column(DateTime(timezone=True), nullable=False)
 
 
@@ -33,7 +34,7 @@ def _aware(moment: datetime) -> datetime:
 
 class SessionStore:
     def __init__(self, url: Optional[str] = None) -> None:
-        engine = create_engine(url or database_url("HANDOFF_DB_URL", "handoff.db"), future=True, pool_pre_ping=True)
+        engine = create_engine(url or database_url("HANDOFF_DB_URL", "handoff.db"))
         Base.metadata.create_all(engine)
         self._session = sessionmaker(engine, future=True)
 
@@ -58,3 +59,8 @@ class SessionStore:
         if token:
             with self._session.begin() as session:
                 session.execute(delete(SessionRow).where(SessionRow.token_hash == _hash(token)))
+
+    def end_agent(self, agent: str) -> int:
+        """End every session of `agent` (password changed, account removed or disabled); how many."""
+        with self._session.begin() as session:
+            return session.execute(delete(SessionRow).where(SessionRow.agent == agent)).rowcount

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.model
 SHOTS = PROJECT_ROOT / "results" / "console"
 PASSWORD = "agent-pass-2"
 REPLY = "您好，我是人工坐席王小明，您的问题我来处理。"
+LATE_REPLY = "查到了：您的异地就医备案已经生效。"
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +145,29 @@ def test_4_agent_takes_the_ticket_and_the_reply_reaches_the_page(console, reside
     resident.shot("resident-02-agent-reply")
 
 
+def test_4b_a_reply_to_the_closed_page_appears_when_it_is_reopened(console, resident):
+    """Issue 14: the console said "delivered", the reopened page did not have the reply."""
+    resident.driver.get("about:blank")  # the resident closes the page
+    console.driver.find_element("id", "reply").send_keys(LATE_REPLY)
+    console.driver.find_element("id", "send").click()
+    console.wait(lambda: any(LATE_REPLY in line["text"] and ("等待居民上线" in line["text"] or "已发送" in line["text"])
+                             for line in console.transcript()), "the reply kept for the resident")
+    resident.driver.get(resident.url)
+    resident.wait(resident.ready, "the page to reconnect")
+    resident.wait(lambda: LATE_REPLY in resident.bot_texts(), "the kept reply on the reopened page")
+    console.wait(lambda: any(LATE_REPLY in line["text"] and "已送达" in line["text"] for line in console.transcript()),
+                 "the page's confirmation in the console")
+    resident.driver.refresh()  # confirmed: never shown twice
+    resident.wait(resident.ready, "the page to reconnect again")
+    time.sleep(1.5)
+    assert resident.bot_texts().count(LATE_REPLY) == 1 and resident.bot_texts().count(REPLY) == 1
+    resident.shot("resident-02b-reply-after-reopening")
+
+
 def test_5_closing_resumes_the_bot_and_the_resident_rates(console, resident, assistant):
     before = len(resident.bot_texts())
     console.driver.find_element("id", "close").click()
+    console.driver.switch_to.alert.accept()  # 确定结束本次服务吗？
     resident.wait_bot(before, "问题解决了吗")
     assert resident.messages()[-1]["buttons"] == ["满意，已解决", "不满意"]
     assert not assistant.is_paused(resident.session_id)

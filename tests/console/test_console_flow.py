@@ -3,6 +3,8 @@
 Residents come over REST and over Telegram (stub Bot API on 127.0.0.1); the browser flow with the web
 chat is in test_console_browser.py.
 """
+import statistics
+import threading
 import time
 
 import httpx
@@ -17,6 +19,7 @@ pytestmark = pytest.mark.model
 
 TOKEN = "123:CONSOLE"
 PASSWORD = "agent-pass-1"
+LOCKOUT_SECONDS = 4  # short, so the login-flood test can show the lockout end
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +36,16 @@ def work(tmp_path_factory):
     save_account("wang", PASSWORD, "王小明", path=accounts)
     save_account("li", PASSWORD, "李四", path=accounts)
     (work / "credentials.yml").write_text(
-        "rest:\nbot.channels.telegram.TelegramInput:\nbot.console.channel.AgentConsoleInput:\n", encoding="utf-8")
+        "bot.channels.rest.ValidatingRestInput:\nbot.channels.telegram.TelegramInput:\n"
+        "bot.console.channel.AgentConsoleInput:\n", encoding="utf-8")
     return work
 
 
 def _start(work, stub):
     return start_assistant(work, credentials=work / "credentials.yml", extra_env={
         "AGENT_ACCOUNTS_FILE": str(work / "agents.yml"), "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url, "TELEGRAM_POLL_TIMEOUT": "1"})
+        "TELEGRAM_API_BASE_URL": stub.base_url, "TELEGRAM_POLL_TIMEOUT": "1",
+        "LOGIN_LOCKOUT_MINUTES": str(LOCKOUT_SECONDS / 60)})
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +59,7 @@ def login(assistant, username="wang", password=PASSWORD) -> httpx.Client:
     client = httpx.Client(base_url=assistant.url, timeout=60)
     response = client.post("/console/login", data={"username": username, "password": password})
     assert response.status_code == 303 and response.headers["location"] == "/console/"
+    client.headers["X-CSRF-Token"] = client.get("/console/api/me").json()["csrf_token"]  # as console.js does
     return client
 
 
@@ -111,7 +117,8 @@ def test_rest_resident_is_served_by_an_agent(assistant):
 
     assert wang.post(f"/console/api/tickets/{ticket['id']}/reply", json={"text": "  "}).status_code == 400
     reply = wang.post(f"/console/api/tickets/{ticket['id']}/reply", json={"text": "您好，我是王小明，马上为您查询。"})
-    assert reply.status_code == 200 and reply.json() == {"delivered": False}  # REST cannot push; stored
+    assert reply.status_code == 200 and reply.json()["delivered"] is False  # REST cannot push; stored
+    assert reply.json()["state"] == "waiting"  # … and sent with the resident's next message
     events = assistant.tracker(resident)["events"]
     assert any(e["event"] == "bot" and e["text"] == "您好，我是王小明，马上为您查询。" for e in events)
     assert assistant.is_paused(resident)
@@ -128,15 +135,65 @@ def test_rest_resident_is_served_by_an_agent(assistant):
     assert "3月5日" in " ".join(m.get("text", "") for m in assistant.say(resident, "我在职，1月份的钱什么时候到"))
 
 
-def test_queue_lists_newest_activity_first(assistant):
+def test_queue_lists_longest_waiting_first(assistant):
     for resident in ("order-a", "order-b"):
         assistant.say(resident, "转人工")
     time.sleep(1.1)
-    assistant.say("order-a", "我还在等")  # paused: logged, so order-a has the newest activity
+    assistant.say("order-b", "我还在等")  # newer activity does not jump the queue
     wang = login(assistant)
     ids = [t["conversation_id"] for t in wang.get("/console/api/tickets").json()["tickets"]
            if t["conversation_id"] in ("order-a", "order-b")]
     assert ids == ["order-a", "order-b"]
+
+
+def test_rest_cannot_write_into_a_telegram_conversation(assistant, stub):
+    chat = 7002
+    since = len(stub.calls)
+    stub.queue(TOKEN, message_update(chat, "你好"))
+    stub.wait_messages(chat, since=since)
+    deadline = time.monotonic() + 10  # the tracker is written just after the answer is sent
+    while (before := assistant.tracker(str(chat)))["latest_input_channel"] != "telegram":
+        assert time.monotonic() < deadline, before["latest_input_channel"]
+        time.sleep(0.2)
+    for body in ({"sender": str(chat), "message": "转人工"}, {"sender": chat, "message": "转人工"},
+                 {"sender": str(chat), "message": "转人工", "input_channel": "telegram"},
+                 {"sender": "x" + str(chat), "message": "转人工", "input_channel": "telegram"}):
+        status, answer = assistant.post("/webhooks/rest/webhook", body)
+        assert status == 400, (body, answer)
+    after = assistant.tracker(str(chat))
+    assert after["latest_input_channel"] == "telegram" and len(after["events"]) == len(before["events"])
+    wang = login(assistant)
+    assert not any(t["conversation_id"] == str(chat) for t in wang.get("/console/api/tickets").json()["tickets"])
+
+
+def test_residents_are_answered_during_a_login_flood(assistant):
+    """The attack of issue 14: 16 parallel wrong-password logins used to stall REST replies for 11–14 s."""
+    assistant.say("flood-warm-up", "医保存折是什么")
+    stop = time.monotonic() + 4
+    statuses = []
+
+    def guess(index):
+        with httpx.Client(base_url=assistant.url, timeout=60) as client:
+            while time.monotonic() < stop:
+                statuses.append(client.post("/console/login", data={"username": "wang",
+                                                                     "password": f"guess-{index}"}).status_code)
+    workers = [threading.Thread(target=guess, args=(i,)) for i in range(16)]
+    for worker in workers:
+        worker.start()
+    latencies = []
+    while time.monotonic() < stop:
+        started = time.perf_counter()
+        answer = assistant.say(f"flood-resident-{len(latencies)}", "医保存折是什么")
+        latencies.append(time.perf_counter() - started)
+        assert "个人账户" in " ".join(m.get("text", "") for m in answer)
+    for worker in workers:
+        worker.join()
+    assert statistics.quantiles(latencies, n=20)[-1] < 1.0, latencies
+    assert 429 in statuses
+    refused = httpx.post(assistant.url + "/console/login", data={"username": "wang", "password": PASSWORD})
+    assert refused.status_code == 429  # locked out: not even the right password
+    time.sleep(LOCKOUT_SECONDS + 0.5)
+    login(assistant)  # the lockout is temporary
 
 
 def test_telegram_resident_gets_the_agents_reply_and_rates(assistant, stub):
@@ -152,7 +209,7 @@ def test_telegram_resident_gets_the_agents_reply_and_rates(assistant, stub):
     since = len(stub.calls)
     started = time.monotonic()
     reply = wang.post(f"/console/api/tickets/{ticket['id']}/reply", json={"text": "您好，我是人工坐席王小明。"})
-    assert reply.status_code == 200 and reply.json() == {"delivered": True}
+    assert reply.status_code == 200 and reply.json()["delivered"] is True and reply.json()["state"] == "delivered"
     [pushed] = stub.wait_messages(chat, since=since, timeout=10)
     assert pushed.text == "您好，我是人工坐席王小明。" and time.monotonic() - started < 5
 

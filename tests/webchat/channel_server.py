@@ -24,7 +24,7 @@ class EchoAgent:
         else:
             await message.output_channel.send_text_message(message.sender_id, reply)
         await message.output_channel.send_text_message(
-            message.sender_id, f"元数据：{sorted((message.metadata or {}).items())}")
+            message.sender_id, f"元数据：{sorted((k, v) for k, v in (message.metadata or {}).items() if k != 'client_tag')}")
 
 
 def main(port: int) -> None:

@@ -31,8 +31,11 @@ HEX32 = re.compile(r"[0-9a-f]{32}")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
-    log = tmp_path_factory.mktemp("webchat-channel") / "server.log"
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+    work = tmp_path_factory.mktemp("webchat-channel")
+    log = work / "server.log"
+    # The channel keeps agents' replies in the hand-off database: a test one, not the project's var/.
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
+           "POLICY_DATA_DIR": str(work / "var")}
     process = subprocess.Popen([sys.executable, "-m", "tests.webchat.channel_server", str(port)],
                                cwd=PROJECT_ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -321,6 +324,9 @@ def test_user_message_goes_to_the_assistant_with_its_session(monkeypatch):
         await handlers["user_uttered"]("sid-1", {"message": "   ", "session_id": session})
     asyncio.run(conversation())
 
+    # The server adds its own tag of the client's address (bot/client.py); the client's metadata is kept.
+    tags = {m.metadata.pop("client_tag") for m in received}
+    assert len(tags) == 1 and tags.pop().startswith("c-")
     assert [(m.text[:2], len(m.text), m.sender_id, m.input_channel, m.metadata) for m in received] == [
         ("xx", webchat.MAX_MESSAGE_CHARS, session, "socketio", {"client": "webchat"}),
         ("在吗", 2, session, "socketio", {}),

@@ -14,12 +14,32 @@
     if (!response.ok) throw new Error(body.error || ("HTTP " + response.status));
     return body;
   }
-  const post = (path, body) => api(path, {method: "POST", headers: {"Content-Type": "application/json"},
-                                          body: JSON.stringify(body || {})});
+  // Every POST carries JSON and the session's CSRF token (from /api/me) — the server refuses anything else.
+  const ready = api("me").then((account) => { me = account; return account; });
+  const post = async (path, body) => {
+    await ready;
+    return api(path, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": me.csrf_token},
+                      body: JSON.stringify(body || {})});
+  };
 
   function status(text) { $("status").textContent = text || ""; }
+  let knownWaiting = null;
+  function chime() {
+    try {
+      const audio = new (window.AudioContext || window.webkitAudioContext)();
+      const tone = audio.createOscillator();
+      tone.frequency.value = 880;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.2);
+    } catch (error) { /* no sound available: the title still counts */ }
+  }
   function minutes(seconds) { return seconds < 60 ? "不到1分钟" : Math.floor(seconds / 60) + "分钟"; }
-  function clock(epoch) { return new Date(epoch * 1000).toLocaleTimeString("zh-CN", {hour12: false}); }
+  // Dates and times in China time, whatever the agent's computer is set to.
+  function clock(epoch) {
+    return new Date(epoch * 1000).toLocaleString("zh-CN", {timeZone: "Asia/Shanghai", hour12: false,
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit"});
+  }
   const CHANNELS = {socketio: "网页", telegram: "Telegram", rest: "REST", cmdline: "命令行"};
 
   async function refreshQueue() {
@@ -32,9 +52,16 @@
         : Math.round(data.counts.satisfaction_rate * 100) + "%";
       const list = $("tickets");
       list.replaceChildren();
+      // A new waiting ticket: a short sound and the count in the tab's title, also when the tab is in the back.
+      const waitingIds = data.tickets.filter((t) => t.status === "waiting").map((t) => t.id);
+      if (knownWaiting !== null && waitingIds.some((id) => !knownWaiting.has(id))) chime();
+      knownWaiting = new Set(waitingIds);
+      document.title = (data.counts.waiting ? "(" + data.counts.waiting + ") " : "") + "政策通 · 人工坐席";
       for (const ticket of data.tickets) {
         const item = document.createElement("li");
         item.dataset.ticket = ticket.id;
+        item.tabIndex = 0;  // keyboard: Tab to a ticket, Enter opens it
+        item.addEventListener("keydown", (event) => { if (event.key === "Enter") item.click(); });
         if (selected === ticket.id) item.className = "selected";
         const who = ticket.status === "taken" ? "处理中：" + ticket.agent : "等待中";
         const title = document.createElement("div");
@@ -45,7 +72,7 @@
         reason.textContent = ticket.reason_label;
         const meta = document.createElement("div");
         meta.className = "meta";
-        meta.textContent = "已等待 " + minutes(ticket.waiting_seconds) + " · 最近消息 " + clock(ticket.last_activity);
+        meta.textContent = "已等待 " + minutes(ticket.waiting_seconds) + " · 转人工于 " + clock(ticket.created_at);
         item.append(title, reason, meta);
         item.addEventListener("click", () => { selected = ticket.id; refreshDetail(); refreshQueue(); });
         list.append(item);
@@ -62,10 +89,13 @@
       $("detail").hidden = false;
       $("detail-title").textContent = "工单 #" + ticket.id + "（" + ticket.reason_label + "）";
       $("detail-meta").textContent = "渠道：" + (CHANNELS[ticket.channel] || ticket.channel) + " · 会话：" + ticket.conversation_id
-        + (ticket.contact ? " · 联系方式：" + ticket.contact : "") + " · 状态：" + {waiting: "等待中", taken: "处理中：" + ticket.agent, closed: "已关闭"}[ticket.status];
+        + (ticket.contact_full ? " · 回拨号码：" + ticket.contact_full : ticket.contact ? " · 联系方式：" + ticket.contact : "") + " · 状态：" + {waiting: "等待中", taken: "处理中：" + ticket.agent, closed: "已关闭"}[ticket.status];
       const mine = ticket.status === "taken" && me && ticket.agent === me.username;
+      const supervisor = me && me.role === "supervisor";
       $("take").disabled = ticket.status !== "waiting";
       $("close").disabled = !mine;
+      $("release").disabled = !(ticket.status === "taken" && (mine || supervisor));
+      $("transfer").disabled = !(mine || (supervisor && ticket.status !== "closed"));
       $("reply").disabled = !mine;
       $("send").disabled = !mine;
       const transcript = $("transcript");
@@ -76,7 +106,8 @@
         item.className = line.role;
         const who = {resident: "居民", bot: "机器人", agent: "坐席 " + (line.agent || ""), system: ""}[line.role];
         item.textContent = (who ? who + "（" + clock(line.time) + "）：" : "") + line.text
-          + (line.buttons && line.buttons.length ? "\n[按钮] " + line.buttons.join(" | ") : "");
+          + (line.buttons && line.buttons.length ? "\n[按钮] " + line.buttons.join(" | ") : "")
+          + (line.state_label ? "  [" + line.state_label + "]" : "");
         if (line.role === "resident" && line.intent) {
           const nlu = document.createElement("span");
           nlu.className = "nlu";
@@ -86,6 +117,13 @@
         transcript.append(item);
       }
       if (atBottom) transcript.scrollTop = transcript.scrollHeight;
+      const notes = $("notes");
+      notes.replaceChildren();
+      for (const note of ticket.notes || []) {
+        const item = document.createElement("li");
+        item.textContent = note.agent + "（" + clock(note.time) + "）：" + note.text;
+        notes.append(item);
+      }
     } catch (error) { if (error.message !== "401") status(error.message); }
   }
 
@@ -93,7 +131,19 @@
     try { await post("tickets/" + selected + "/take"); status(""); } catch (error) { status(error.message); }
     refreshDetail(); refreshQueue();
   });
+  $("release").addEventListener("click", async () => {
+    try { await post("tickets/" + selected + "/release"); status("工单已放回队列。"); } catch (error) { status(error.message); }
+    refreshDetail(); refreshQueue();
+  });
+  $("transfer").addEventListener("click", async () => {
+    const to = window.prompt("转交给哪位工作人员？请输入用户名");
+    if (!to) return;
+    try { await post("tickets/" + selected + "/transfer", {to: to.trim()}); status("已转交给 " + to.trim() + "。"); }
+    catch (error) { status(error.message); }
+    refreshDetail(); refreshQueue();
+  });
   $("close").addEventListener("click", async () => {
+    if (!window.confirm("确定结束本次服务吗？结束后机器人会接管并请居民评价。")) return;
     try { await post("tickets/" + selected + "/close"); status("已结束服务，机器人已请居民评价。"); }
     catch (error) { status(error.message); }
     refreshDetail(); refreshQueue();
@@ -105,12 +155,43 @@
     try {
       const result = await post("tickets/" + selected + "/reply", {text: text});
       $("reply").value = "";
-      status(result.delivered ? "" : "居民的渠道不支持主动推送，消息已记录在会话中。");
+      status({delivered: "", sent: "已发送，等待居民页面确认收到。",
+              waiting: "居民当前不在线（或渠道不支持推送），消息已保存，居民回来或再发消息时会收到。"}[result.state] || "");
     } catch (error) { status(error.message); }
     refreshDetail();
   });
 
-  api("me").then((account) => { me = account; $("me").textContent = account.name + "（" + account.username + "）"; });
+  $("reply").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); $("reply-form").requestSubmit(); }
+  });
+  $("note-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("note").value.trim();
+    if (!text || selected === null) return;
+    try { await post("tickets/" + selected + "/notes", {text: text}); $("note").value = ""; }
+    catch (error) { status(error.message); }
+    refreshDetail();
+  });
+  async function refreshHistory() {
+    try {
+      const data = await api("history?q=" + encodeURIComponent($("history-q").value.trim()) + "&limit=20");
+      const list = $("history");
+      list.replaceChildren();
+      for (const ticket of data.tickets) {
+        const item = document.createElement("li");
+        item.tabIndex = 0;
+        item.textContent = "#" + ticket.id + " · " + (CHANNELS[ticket.channel] || ticket.channel) + " · " + (ticket.agent || "")
+          + " · 关闭于 " + (ticket.closed_at ? clock(ticket.closed_at) : "") + (ticket.rating ? " · " + {satisfied: "满意", unsatisfied: "不满意"}[ticket.rating] : "");
+        const open = () => { selected = ticket.id; refreshDetail(); };
+        item.addEventListener("click", open);
+        item.addEventListener("keydown", (event) => { if (event.key === "Enter") open(); });
+        list.append(item);
+      }
+    } catch (error) { if (error.message !== "401") status(error.message); }
+  }
+  $("history-form").addEventListener("submit", (event) => { event.preventDefault(); refreshHistory(); });
+  refreshHistory();
+  ready.then((account) => { $("me").textContent = account.name + "（" + account.username + "）"; });
   refreshQueue();
   setInterval(refreshQueue, REASONS_POLL_MS);
   setInterval(refreshDetail, DETAIL_POLL_MS);
