@@ -77,7 +77,7 @@ def main() -> None:
               flush=True)
         server = subprocess.Popen(
             [RASA, "run", *common, "--credentials", "credentials.yml", "--enable-api",
-             "--auth-token", api_token(), "--port", str(args.port), "--interface", "127.0.0.1",
+             f"--auth-token={api_token()}", "--port", str(args.port), "--interface", "127.0.0.1",
              *cors_arguments(env)],
             cwd=PROJECT_ROOT, env=env,
         )

@@ -141,7 +141,7 @@ def start_assistant(
             _wait(f"{actions_url}/health", 90, actions)
         server = subprocess.Popen(
             [RASA, "run", "-m", str(MODEL), "--endpoints", str(endpoints), "--credentials",
-             str(credentials), "--enable-api", "--auth-token", token,
+             str(credentials), "--enable-api", f"--auth-token={token}",
              "--port", str(rasa_port), "--interface", "127.0.0.1", *cors_arguments(env)],
             cwd=PROJECT_ROOT, env=env, stdout=open(log_dir / "rasa.log", "wb"), stderr=subprocess.STDOUT,
         )
