@@ -10,7 +10,7 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, Sessi
 from rasa_sdk.executor import CollectingDispatcher
 
 from policy_core import Question, Reply, respond, wording
-from policy_core.handoff import HandoffReason, Rating
+from policy_core.handoff import HandoffReason, Rating, TicketFlood
 from policy_core.privacy import find_contact
 from policy_core.replies import ROUTED
 
@@ -115,6 +115,10 @@ def hand_off(tracker: Tracker, dispatcher: CollectingDispatcher, reason: Handoff
             after_hours=not on_duty,
         )
         logger.info("hand-off ticket %s opened for %r (%s)", ticket.id, tracker.sender_id, reason.value)
+    except TicketFlood:  # too many new tickets from this address this minute: not paused, may ask again
+        logger.warning("hand-off refused for %r: too many new tickets from one client address", tracker.sender_id)
+        send(dispatcher, wording.HANDOFF_BUSY)
+        return [SlotSet("handoff_offered", False)]
     except Exception:  # the resident must still get an answer when the queue database is down
         logger.exception("could not open a hand-off ticket for %r", tracker.sender_id)
         queued = False
@@ -174,6 +178,15 @@ class ActionRecordRating(Action):
         return [SlotSet("rating_requested", False)]
 
 
+def _has_open_ticket(conversation_id: str) -> bool:
+    """An open ticket keeps the conversation paused even if the slot was lost (e.g. /restart)."""
+    try:
+        return handoff_queue().open_ticket_for(conversation_id) is not None
+    except Exception:  # the session must start when the queue database is down; the slot still holds
+        logger.exception("could not read the hand-off queue for %r", conversation_id)
+        return False
+
+
 class ActionSessionStart(Action):
     """Starts a new session, keeping slots; a conversation held by a human stays paused."""
 
@@ -185,6 +198,6 @@ class ActionSessionStart(Action):
         events += [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
                    if value is not None and name != "requested_slot"]
         events.append(ActionExecuted("action_listen"))
-        if tracker.get_slot("handoff_active"):
+        if tracker.get_slot("handoff_active") or _has_open_ticket(tracker.sender_id):
             events.append(ConversationPaused())
         return events

@@ -125,6 +125,7 @@ def handoff_after_hours(reason: str, hours: str) -> Message:
                    f"着急的话请拨打{HOTLINE_12345}。")
 
 
+HANDOFF_BUSY = Message(f"当前转人工的请求较多，请一分钟后再试；着急的话请拨打{HOTLINE_12345}。")
 RATING_THANKS = Message("感谢您的评价！还有其他医保、社保问题，可以继续问我。")
 RATING_SORRY = Message("抱歉没能解决您的问题，您的评价已记录，我们会改进。需要的话可以回复“转人工”再次联系工作人员，"
                        f"也可以拨打{HOTLINE_12345}。")

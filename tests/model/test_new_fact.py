@@ -30,6 +30,7 @@ facts:
       - title: 库尔勒市总工会职工子女托育托管项目报道（未注明政策文件）
     source: seed_004
     route: other
+    answers: [figure]
     questions:
       - 工会的托育补助一个月有多少
       - 职工孩子送托育中心工会给补贴吗
