@@ -1,4 +1,5 @@
 """Rasa custom actions: thin adapters between trackers and the policy core (policy_core.respond)."""
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,11 @@ def _previous_user_intent(tracker: Tracker) -> tuple[Optional[str], float]:
 def question_from(tracker: Tracker) -> Question:
     message = tracker.latest_message
     previous = _previous_user_intent(tracker)
-    ranking = tuple((item.get("name"), float(item.get("confidence") or 0))
-                    for item in message.get("intent_ranking") or [] if item.get("name"))
+    ranking = tuple(
+        (item.get("name"), float(item.get("confidence") or 0))
+        for item in message.get("intent_ranking") or []
+        if item.get("name")
+    )
     return Question(
         text=message.get("text") or "",
         intent=_latest_intent(tracker),
@@ -75,8 +79,11 @@ def send(dispatcher: CollectingDispatcher, message: wording.Message) -> None:
 
 def reply_events(reply: Reply) -> list[EventType]:
     """The slots that remember what the resident told us and what we offered."""
-    events: list[EventType] = [SlotSet("handoff_offered", reply.offer_handoff), SlotSet("rating_requested", False),
-                               SlotSet("last_outcome", reply.outcome)]
+    events: list[EventType] = [
+        SlotSet("handoff_offered", reply.offer_handoff),
+        SlotSet("rating_requested", False),
+        SlotSet("last_outcome", reply.outcome),
+    ]
     if reply.topic:
         events.append(SlotSet("last_topic", reply.topic))
     if reply.person_category:
@@ -88,8 +95,9 @@ def reply_events(reply: Reply) -> list[EventType]:
 
 def answer(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
     reply = respond(policy_service(), question_from(tracker))
-    logger.info("outcome %s topic %s facts %s (%s)", reply.outcome, reply.topic, ",".join(reply.fact_ids),
-                reply.gate_reason)
+    logger.info(
+        "outcome %s topic %s facts %s (%s)", reply.outcome, reply.topic, ",".join(reply.fact_ids), reply.gate_reason
+    )
     for message in reply.messages:
         send(dispatcher, message)
     events = reply_events(reply)
@@ -122,11 +130,18 @@ def hand_off(tracker: Tracker, dispatcher: CollectingDispatcher, reason: Handoff
     except Exception:  # the resident must still get an answer when the queue database is down
         logger.exception("could not open a hand-off ticket for %r", tracker.sender_id)
         queued = False
-    message = (wording.handoff_queued(reason.value, queued) if on_duty
-               else wording.handoff_after_hours(reason.value, hours.describe()))
+    message = (
+        wording.handoff_queued(reason.value, queued)
+        if on_duty
+        else wording.handoff_after_hours(reason.value, hours.describe())
+    )
     send(dispatcher, message)
-    return [SlotSet("handoff_active", True), SlotSet("handoff_offered", False),
-            SlotSet("rating_requested", False), ConversationPaused()]
+    return [
+        SlotSet("handoff_active", True),
+        SlotSet("handoff_offered", False),
+        SlotSet("rating_requested", False),
+        ConversationPaused(),
+    ]
 
 
 class ActionAnswerPolicy(Action):
@@ -195,8 +210,11 @@ class ActionSessionStart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         events: list[EventType] = [SessionStarted()]
-        events += [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
-                   if value is not None and name != "requested_slot"]
+        events += [
+            SlotSet(name, value)
+            for name, value in tracker.current_slot_values().items()
+            if value is not None and name != "requested_slot"
+        ]
         events.append(ActionExecuted("action_listen"))
         if tracker.get_slot("handoff_active") or _has_open_ticket(tracker.sender_id):
             events.append(ConversationPaused())

@@ -1,4 +1,5 @@
 """The one PolicyService, HandoffQueue and ServiceHours the action server uses, created on first use."""
+
 from __future__ import annotations
 
 import os

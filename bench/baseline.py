@@ -1,5 +1,6 @@
 """Rasa's starter bot (`rasa init`, trained in a temporary folder) as the speed baseline, and a timed
 training of a copy of this project (so the real model is never retrained in place)."""
+
 from __future__ import annotations
 
 import shutil
@@ -34,14 +35,23 @@ def train_starter_bot(work: Path) -> dict[str, Any]:
     """`rasa init --no-prompt` in `work/starter` (creates and trains the starter bot, offline)."""
     project = work / "starter"
     project.mkdir(parents=True, exist_ok=True)
-    run = run_timed([RASA, "init", "--no-prompt", "--init-dir", str(project)], work,
-                    rasa_env(work / "starter-cache"), work / "starter-init.log")
+    run = run_timed(
+        [RASA, "init", "--no-prompt", "--init-dir", str(project)],
+        work,
+        rasa_env(work / "starter-cache"),
+        work / "starter-init.log",
+    )
     models = sorted((project / "models").glob("*.tar.gz"))
     if run.returncode != 0 or not models:
         raise RuntimeError(f"rasa init failed ({run.returncode}):\n{run.tail()}")
-    return {"project": str(project), "model": str(models[-1]), "init_and_train_s": round(run.wall_s, 1),
-            "model_size_mb": round(size_bytes(models[-1]) / 1e6, 2), "training_peak_rss_mb": run.peak_rss_mb,
-            "components_s": component_times(run.lines)}
+    return {
+        "project": str(project),
+        "model": str(models[-1]),
+        "init_and_train_s": round(run.wall_s, 1),
+        "model_size_mb": round(size_bytes(models[-1]) / 1e6, 2),
+        "training_peak_rss_mb": run.peak_rss_mb,
+        "components_s": component_times(run.lines),
+    }
 
 
 def start_starter_bot(project: Path, model: Path, log_dir: Path) -> StarterBot:
@@ -52,10 +62,24 @@ def start_starter_bot(project: Path, model: Path, log_dir: Path) -> StarterBot:
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [RASA, "run", "-m", str(model), "--credentials", str(credentials), "--endpoints",
-         str(project / "endpoints.yml"), "--port", str(port), "--interface", "127.0.0.1"],
-        cwd=project, env=rasa_env(project / ".rasa" / "cache"),
-        stdout=open(log_dir / "starter-rasa.log", "wb"), stderr=subprocess.STDOUT,
+        [
+            RASA,
+            "run",
+            "-m",
+            str(model),
+            "--credentials",
+            str(credentials),
+            "--endpoints",
+            str(project / "endpoints.yml"),
+            "--port",
+            str(port),
+            "--interface",
+            "127.0.0.1",
+        ],
+        cwd=project,
+        env=rasa_env(project / ".rasa" / "cache"),
+        stdout=open(log_dir / "starter-rasa.log", "wb"),
+        stderr=subprocess.STDOUT,
     )
     bot = StarterBot(f"http://127.0.0.1:{port}", process)
     try:
@@ -77,14 +101,22 @@ def train_project_copy(work: Path) -> dict[str, Any]:
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, project / name)
     out = project / "models"
-    run = run_timed([RASA, "train", "--fixed-model-name", "policy-qa", "--out", str(out)], project,
-                    rasa_env(project / ".rasa" / "cache"), work / "training.log")
+    run = run_timed(
+        [RASA, "train", "--fixed-model-name", "policy-qa", "--out", str(out)],
+        project,
+        rasa_env(project / ".rasa" / "cache"),
+        work / "training.log",
+    )
     model = out / "policy-qa.tar.gz"
     if run.returncode != 0 or not model.exists():
         raise RuntimeError(f"rasa train failed ({run.returncode}):\n{run.tail()}")
-    return {"wall_s": round(run.wall_s, 1), "components_s": component_times(run.lines),
-            "peak_rss_mb": run.peak_rss_mb, "model_size_mb": round(size_bytes(model) / 1e6, 2),
-            "deployed_model_size_mb": round(size_bytes(MODEL) / 1e6, 2)}
+    return {
+        "wall_s": round(run.wall_s, 1),
+        "components_s": component_times(run.lines),
+        "peak_rss_mb": run.peak_rss_mb,
+        "model_size_mb": round(size_bytes(model) / 1e6, 2),
+        "deployed_model_size_mb": round(size_bytes(MODEL) / 1e6, 2),
+    }
 
 
 def first_answer_time(url: str, started: float, message: str, sender: str, timeout: float = 120) -> float:

@@ -9,6 +9,7 @@ assistant (trained model, action server, SQLite files in a temporary folder).
 Results: bench/results/desk.json and desk.md (`--out` for another folder). Goals: list p95 < 100 ms,
 resident p95 during the flood < 1 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,6 +67,7 @@ def list_latency_with_agents(url: str, agents: int, requests: int) -> dict[str, 
             started = time.perf_counter()
             client.get("/console/api/tickets").raise_for_status()
             samples.append(time.perf_counter() - started)
+
     threads = [threading.Thread(target=poll, args=(c,)) for c in clients]
     for thread in threads:
         thread.start()
@@ -79,8 +81,9 @@ def resident_latency(url: str, seconds: float, label: str) -> list[float]:
     with httpx.Client(base_url=url, timeout=60) as client:
         while time.monotonic() < stop:
             started = time.perf_counter()
-            response = client.post("/webhooks/rest/webhook", json={"sender": f"bench-desk-{label}-{index}",
-                                                                   "message": QUESTION})
+            response = client.post(
+                "/webhooks/rest/webhook", json={"sender": f"bench-desk-{label}-{index}", "message": QUESTION}
+            )
             samples.append(time.perf_counter() - started)
             assert response.status_code == 200 and response.json(), response.text
             index += 1
@@ -94,9 +97,11 @@ def login_flood(url: str, seconds: float, threads: int = 16) -> tuple[list[float
     def guess(index: int) -> None:
         with httpx.Client(base_url=url, timeout=60) as client:
             while time.monotonic() < stop:
-                code = client.post("/console/login", data={"username": "wang",
-                                                           "password": f"wrong-{index}"}).status_code
+                code = client.post(
+                    "/console/login", data={"username": "wang", "password": f"wrong-{index}"}
+                ).status_code
                 statuses[code] = statuses.get(code, 0) + 1
+
     workers = [threading.Thread(target=guess, args=(i,)) for i in range(threads)]
     for worker in workers:
         worker.start()
@@ -115,13 +120,23 @@ def markdown(results: dict[str, Any]) -> str:
         ("resident REST reply, no flood", flood["baseline"], "—"),
         ("resident REST reply, 16 parallel wrong-password logins", flood["during_flood"], "p95 < 1 s"),
     ]
-    lines = ["# Human desk under load (issue 14)", "",
-             f"Run {results['meta']['finished']} on {results['meta']['cpus']} CPUs (load average before / after: "
-             f"{results['meta']['loadavg_start'][0]} / {results['meta']['loadavg_end'][0]}); `python -m bench.desk`.", "",
-             "| measurement | n | p50 (ms) | p95 (ms) | max (ms) | goal |", "| --- | --- | --- | --- | --- | --- |"]
-    lines += [f"| {name} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | {goal} |" for name, r, goal in rows]
-    lines += ["", f"Login responses during the flood: {flood['login_statuses']} "
-              "(401 wrong password, 429 throttled or locked out)."]
+    lines = [
+        "# Human desk under load (issue 14)",
+        "",
+        f"Run {results['meta']['finished']} on {results['meta']['cpus']} CPUs (load average before / after: "
+        f"{results['meta']['loadavg_start'][0]} / {results['meta']['loadavg_end'][0]}); `python -m bench.desk`.",
+        "",
+        "| measurement | n | p50 (ms) | p95 (ms) | max (ms) | goal |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {name} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | {goal} |" for name, r, goal in rows
+    ]
+    lines += [
+        "",
+        f"Login responses during the flood: {flood['login_statuses']} "
+        "(401 wrong password, 429 throttled or locked out).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -157,8 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             assistant.stop()
     # The machine may be shared: the load average says how much else ran (2 CPUs: 2.0 = both busy).
-    results["meta"] = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
-                       "loadavg_start": load_start, "loadavg_end": [round(x, 2) for x in os.getloadavg()]}
+    results["meta"] = {
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "cpus": os.cpu_count(),
+        "loadavg_start": load_start,
+        "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "desk.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     (args.out / "desk.md").write_text(markdown(results), encoding="utf-8")

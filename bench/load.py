@@ -4,6 +4,7 @@ Each simulated resident is one sender id that sends a realistic sequence of mess
 answer before the next message (as a person in a chat does). `concurrency` residents talk at the same
 time; when one finishes a conversation it starts a new one with a new sender id.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,44 +41,105 @@ def _scenario(name: str, *turns: tuple[str, str]) -> Scenario:
 # fill slots, fixed policy answers and chit-chat. None of them hands off (a handed-off conversation is
 # silent, which the load test would count as an error).
 POLICY_QA_SCENARIOS: tuple[Scenario, ...] = (
-    _scenario("arrival_in_service_then_retired",
-              ("你好", "chitchat"), ("我在职，1月份的钱什么时候到", "computed"), ("那退休的呢", "computed"),
-              ("医保个人账户这些规定是哪个文件定的", "policy"), ("谢谢", "chitchat")),
-    _scenario("arrival_asked_step_by_step",
-              ("医保存折的钱什么时候到账", "policy"), ("退休", "policy"), ("十二月份的", "computed"),
-              ("那在职的呢", "computed"), ("好的，再见", "chitchat")),
-    _scenario("reimbursement",
-              ("您好", "chitchat"), ("发票复印件能报销吗", "policy"), ("三伏贴多少钱", "policy"),
-              ("三伏贴医保能报吗", "policy"), ("谢谢", "chitchat")),
-    _scenario("social_security",
-              ("单位按最低工资给我交社保，我实际工资高多了，去哪投诉", "policy"),
-              ("退休以后还能补交社保吗", "policy"), ("我以前被单位除名了，连续工龄还算吗", "policy"),
-              ("谢谢你", "chitchat")),
-    _scenario("account_basics",
-              ("你能做什么", "chitchat"), ("医保个人账户里的钱是归谁的？是我自己的吗", "policy"),
-              ("我能自己往医保存折里存点钱吗", "policy"), ("在村卫生室看病能用医保吗", "policy"),
-              ("拜拜", "chitchat")),
-    _scenario("arrival_retired_months",
-              ("我是退休的，一月份医保存折的钱啥时候能到账", "computed"), ("七月份的呢", "computed"),
-              ("在职人员十一月的医保个人账户钱什么时候能到", "computed"),
-              ("我是灵活就业的，有没有医保存折", "policy"), ("谢谢", "chitchat")),
+    _scenario(
+        "arrival_in_service_then_retired",
+        ("你好", "chitchat"),
+        ("我在职，1月份的钱什么时候到", "computed"),
+        ("那退休的呢", "computed"),
+        ("医保个人账户这些规定是哪个文件定的", "policy"),
+        ("谢谢", "chitchat"),
+    ),
+    _scenario(
+        "arrival_asked_step_by_step",
+        ("医保存折的钱什么时候到账", "policy"),
+        ("退休", "policy"),
+        ("十二月份的", "computed"),
+        ("那在职的呢", "computed"),
+        ("好的，再见", "chitchat"),
+    ),
+    _scenario(
+        "reimbursement",
+        ("您好", "chitchat"),
+        ("发票复印件能报销吗", "policy"),
+        ("三伏贴多少钱", "policy"),
+        ("三伏贴医保能报吗", "policy"),
+        ("谢谢", "chitchat"),
+    ),
+    _scenario(
+        "social_security",
+        ("单位按最低工资给我交社保，我实际工资高多了，去哪投诉", "policy"),
+        ("退休以后还能补交社保吗", "policy"),
+        ("我以前被单位除名了，连续工龄还算吗", "policy"),
+        ("谢谢你", "chitchat"),
+    ),
+    _scenario(
+        "account_basics",
+        ("你能做什么", "chitchat"),
+        ("医保个人账户里的钱是归谁的？是我自己的吗", "policy"),
+        ("我能自己往医保存折里存点钱吗", "policy"),
+        ("在村卫生室看病能用医保吗", "policy"),
+        ("拜拜", "chitchat"),
+    ),
+    _scenario(
+        "arrival_retired_months",
+        ("我是退休的，一月份医保存折的钱啥时候能到账", "computed"),
+        ("七月份的呢", "computed"),
+        ("在职人员十一月的医保个人账户钱什么时候能到", "computed"),
+        ("我是灵活就业的，有没有医保存折", "policy"),
+        ("谢谢", "chitchat"),
+    ),
 )
 
 # Rasa's starter bot (`rasa init`) understands English moods only: the same number of conversations
 # and messages per conversation as above, in its own language, so that it answers normally.
 STARTER_BOT_SCENARIOS: tuple[Scenario, ...] = (
-    _scenario("starter_1", ("hello", "chitchat"), ("I am sad", "chitchat"), ("yes", "chitchat"),
-              ("are you a bot?", "chitchat"), ("bye", "chitchat")),
-    _scenario("starter_2", ("good morning", "chitchat"), ("my day was horrible", "chitchat"), ("no", "chitchat"),
-              ("I am great", "chitchat"), ("goodbye", "chitchat")),
-    _scenario("starter_3", ("hey", "chitchat"), ("am I talking to a bot?", "chitchat"), ("perfect", "chitchat"),
-              ("I am feeling very good", "chitchat"), ("bye bye", "chitchat")),
-    _scenario("starter_4", ("hello there", "chitchat"), ("I am very sad", "chitchat"), ("yes", "chitchat"),
-              ("see you later", "chitchat")),
-    _scenario("starter_5", ("hi", "chitchat"), ("are you a human?", "chitchat"), ("I am unhappy", "chitchat"),
-              ("indeed", "chitchat"), ("goodbye", "chitchat")),
-    _scenario("starter_6", ("hey there", "chitchat"), ("I'm sad", "chitchat"), ("of course", "chitchat"),
-              ("very good", "chitchat"), ("good night", "chitchat")),
+    _scenario(
+        "starter_1",
+        ("hello", "chitchat"),
+        ("I am sad", "chitchat"),
+        ("yes", "chitchat"),
+        ("are you a bot?", "chitchat"),
+        ("bye", "chitchat"),
+    ),
+    _scenario(
+        "starter_2",
+        ("good morning", "chitchat"),
+        ("my day was horrible", "chitchat"),
+        ("no", "chitchat"),
+        ("I am great", "chitchat"),
+        ("goodbye", "chitchat"),
+    ),
+    _scenario(
+        "starter_3",
+        ("hey", "chitchat"),
+        ("am I talking to a bot?", "chitchat"),
+        ("perfect", "chitchat"),
+        ("I am feeling very good", "chitchat"),
+        ("bye bye", "chitchat"),
+    ),
+    _scenario(
+        "starter_4",
+        ("hello there", "chitchat"),
+        ("I am very sad", "chitchat"),
+        ("yes", "chitchat"),
+        ("see you later", "chitchat"),
+    ),
+    _scenario(
+        "starter_5",
+        ("hi", "chitchat"),
+        ("are you a human?", "chitchat"),
+        ("I am unhappy", "chitchat"),
+        ("indeed", "chitchat"),
+        ("goodbye", "chitchat"),
+    ),
+    _scenario(
+        "starter_6",
+        ("hey there", "chitchat"),
+        ("I'm sad", "chitchat"),
+        ("of course", "chitchat"),
+        ("very good", "chitchat"),
+        ("good night", "chitchat"),
+    ),
 )
 
 
@@ -122,20 +184,22 @@ class LoadResult:
 def is_answer(body: object) -> bool:
     """A REST reply counts as an answer when it has at least one message with text, buttons or an image."""
     return isinstance(body, list) and any(
-        isinstance(m, dict) and (m.get("text") or m.get("buttons") or m.get("image")) for m in body)
+        isinstance(m, dict) and (m.get("text") or m.get("buttons") or m.get("image")) for m in body
+    )
 
 
 def degraded_texts() -> tuple[str, ...]:
     """Polite stand-in replies of this project that are not answers: the action server could not be
     reached (bot/remote_action.py) or the sender was rate limited (bot/rate_limit.py)."""
-    from bot.remote_action import UNAVAILABLE_TEXT
     from bot.rate_limit import TOO_FAST_TEXT
+    from bot.remote_action import UNAVAILABLE_TEXT
 
     return UNAVAILABLE_TEXT, TOO_FAST_TEXT
 
 
-async def send(client: httpx.AsyncClient, url: str, sender: str, text: str,
-               degraded: Sequence[str] = ()) -> Optional[str]:
+async def send(
+    client: httpx.AsyncClient, url: str, sender: str, text: str, degraded: Sequence[str] = ()
+) -> Optional[str]:
     """One message; None when answered, else a short error kind."""
     try:
         response = await client.post(url + REST_PATH, json={"sender": sender, "message": text})
@@ -213,8 +277,9 @@ async def run_load(
     return LoadResult(label, concurrency, wall, conversations, samples)
 
 
-def run_levels(url: str, scenarios: Sequence[Scenario], levels: Sequence[int], label: str,
-               on_level=None, **kwargs) -> list[dict]:
+def run_levels(
+    url: str, scenarios: Sequence[Scenario], levels: Sequence[int], label: str, on_level=None, **kwargs
+) -> list[dict]:
     """run_load for each concurrency level in turn; `on_level(concurrency)` is called before each."""
     results = []
     for concurrency in levels:

@@ -9,6 +9,7 @@
 
 `python -m bench.profile inprocess …` is the subprocess of part 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,20 +57,29 @@ def _request_for_action(tracker: dict, domain: dict, action: str) -> dict:
     """The body Rasa POSTs to the action server for `action`: the tracker as it was when the action ran
     (events up to the action), the domain and the version."""
     events = tracker["events"]
-    cut = next(i for i, e in reversed(list(enumerate(events)))
-               if e.get("event") == "action" and e.get("name") == action)
+    cut = next(
+        i for i, e in reversed(list(enumerate(events))) if e.get("event") == "action" and e.get("name") == action
+    )
     state = {**tracker, "events": events[:cut]}
     import rasa
 
-    return {"next_action": action, "sender_id": tracker["sender_id"], "tracker": state, "domain": domain,
-            "version": rasa.__version__}
+    return {
+        "next_action": action,
+        "sender_id": tracker["sender_id"],
+        "tracker": state,
+        "domain": domain,
+        "version": rasa.__version__,
+    }
 
 
 def _custom_actions_of_last_turn(tracker: dict) -> list[str]:
     events = tracker["events"]
     last_user = max(i for i, e in enumerate(events) if e.get("event") == "user")
-    return [e["name"] for e in events[last_user:] if e.get("event") == "action"
-            and e["name"].startswith("action_") and e["name"] != "action_listen"]
+    return [
+        e["name"]
+        for e in events[last_user:]
+        if e.get("event") == "action" and e["name"].startswith("action_") and e["name"] != "action_listen"
+    ]
 
 
 def http_breakdown(assistant: RunningAssistant, reps: int) -> dict[str, Any]:
@@ -90,8 +100,9 @@ def http_breakdown(assistant: RunningAssistant, reps: int) -> dict[str, Any]:
                 if response.status_code != 200 or not is_answer(response.json()):
                     raise RuntimeError(f"profile message {message!r} not answered: {response.text[:300]}")
                 times["rest_total"].append(elapsed)
-                times["model_parse"].append(_timed(client, "POST", f"/model/parse?token={token}",
-                                                   json={"text": message})[0])
+                times["model_parse"].append(
+                    _timed(client, "POST", f"/model/parse?token={token}", json={"text": message})[0]
+                )
                 elapsed, response = _timed(client, "GET", f"/conversations/{sender}/tracker?token={token}")
                 times["tracker_get"].append(elapsed)
                 tracker = response.json()
@@ -100,8 +111,9 @@ def http_breakdown(assistant: RunningAssistant, reps: int) -> dict[str, Any]:
                 actions = _custom_actions_of_last_turn(tracker)
                 action_total = 0.0
                 for action in actions:
-                    elapsed, response = _timed(client, "POST", webhook,
-                                               json=_request_for_action(tracker, domain, action))
+                    elapsed, response = _timed(
+                        client, "POST", webhook, json=_request_for_action(tracker, domain, action)
+                    )
                     if response.status_code != 200:
                         raise RuntimeError(f"action server answered {response.status_code} for {action}")
                     action_total += elapsed
@@ -114,8 +126,15 @@ def http_breakdown(assistant: RunningAssistant, reps: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ in-process part (subprocess)
 
 
-NLU_NODES = ("Tokenizer", "Featurizer", "Classifier", "Extractor", "Mapper", "nlu_message_converter",
-             "RegexMessageHandler")
+NLU_NODES = (
+    "Tokenizer",
+    "Featurizer",
+    "Classifier",
+    "Extractor",
+    "Mapper",
+    "nlu_message_converter",
+    "RegexMessageHandler",
+)
 
 
 def node_group(key: str) -> str:
@@ -166,6 +185,7 @@ async def _inprocess(actions_endpoint: str, reps: int, db_file: Path) -> dict[st
                 return await function(*args, **kwargs)
             finally:
                 bucket[name] += time.perf_counter() - began
+
         return wrapper
 
     def timed_sync(name: str, function):
@@ -175,6 +195,7 @@ async def _inprocess(actions_endpoint: str, reps: int, db_file: Path) -> dict[st
                 return function(*args, **kwargs)
             finally:
                 bucket[name] += time.perf_counter() - began
+
         return wrapper
 
     GraphNode.__call__ = timed_call
@@ -208,23 +229,39 @@ async def _inprocess(actions_endpoint: str, reps: int, db_file: Path) -> dict[st
         keys = sorted({key for sample in samples for key in sample})
         result = {key: round(median(sample.get(key, 0.0) for sample in samples) * 1000, 2) for key in keys}
         for group in sorted({node_group(k) for k in keys if "." not in k and k != "total"}):
-            result[f"group:{group}"] = round(median(
-                sum(v for k, v in sample.items() if "." not in k and k != "total" and node_group(k) == group)
-                for sample in samples) * 1000, 2)
-        result["group:other (processor, events, responses)"] = round(median(
-            sample["total"] - sum(v for k, v in sample.items() if "." not in k and k != "total")
-            for sample in samples) * 1000, 2)
+            result[f"group:{group}"] = round(
+                median(
+                    sum(v for k, v in sample.items() if "." not in k and k != "total" and node_group(k) == group)
+                    for sample in samples
+                )
+                * 1000,
+                2,
+            )
+        result["group:other (processor, events, responses)"] = round(
+            median(
+                sample["total"] - sum(v for k, v in sample.items() if "." not in k and k != "total")
+                for sample in samples
+            )
+            * 1000,
+            2,
+        )
         return result
 
     results: dict[str, Any] = {"messages": {}, "before_with_rasa_validation": {}}
     for label, opener, message in MESSAGES:
-        results["messages"][label] = {"message": message, "reps": reps,
-                                      "median_ms": medians(await measure(message, opener))}
+        results["messages"][label] = {
+            "message": message,
+            "reps": reps,
+            "median_ms": medians(await measure(message, opener)),
+        }
     # Before the tuning: Rasa's own jsonschema.validate() of every action server response.
     RemoteAction._validate_action_result = timed_sync("action_call.validate_response", rasa_validate)
     for label, opener, message in MESSAGES:
         results["before_with_rasa_validation"][label] = {
-            "message": message, "reps": reps, "median_ms": medians(await measure(message, opener))}
+            "message": message,
+            "reps": reps,
+            "median_ms": medians(await measure(message, opener)),
+        }
     return results
 
 
@@ -233,8 +270,20 @@ def inprocess_breakdown(assistant: RunningAssistant, reps: int, work: Path) -> d
     work.mkdir(parents=True, exist_ok=True)
     out = work / "inprocess.json"
     env = {**rasa_env(work / "rasa-cache"), "POLICY_DATA_DIR": str(work / "var")}
-    command = [sys.executable, "-m", "bench.profile", "inprocess", "--actions-url", actions_url(assistant),
-               "--reps", str(reps), "--db", str(work / "tracker.db"), "--json-out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.profile",
+        "inprocess",
+        "--actions-url",
+        actions_url(assistant),
+        "--reps",
+        str(reps),
+        "--db",
+        str(work / "tracker.db"),
+        "--json-out",
+        str(out),
+    ]
     with open(work / "inprocess.log", "wb") as log:
         result = subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=900)
     if result.returncode != 0:
@@ -253,9 +302,9 @@ def _component(node: str) -> str:
     """node:run_DIETClassifier5 → DIETClassifier (#5 = position in the pipeline)."""
     name = node.split(":", 1)[-1]
     if name.startswith("run_"):
-        name = name[len("run_"):]
+        name = name[len("run_") :]
     stem = name.rstrip("0123456789")
-    return f"{stem} (#{name[len(stem):]})" if stem and stem != name else name
+    return f"{stem} (#{name[len(stem) :]})" if stem and stem != name else name
 
 
 def breakdown_rows(http: dict) -> list[tuple[str, float]]:
@@ -266,10 +315,12 @@ def breakdown_rows(http: dict) -> list[tuple[str, float]]:
     nlu = max(ms["model_parse"] - ms.get("http_floor", 0.0), 0.0)
     action = ms["action_webhook"]
     rest = max(ms["rest_total"] - nlu - action, 0.0)
-    return [("NLU parse (/model/parse − HTTP floor)", round(nlu, 1)),
-            ("action server (/webhook)", round(action, 1)),
-            ("rest: policies, tracker store (SQLite), REST channel, HTTP", round(rest, 1)),
-            ("REST total (median)", ms["rest_total"])]
+    return [
+        ("NLU parse (/model/parse − HTTP floor)", round(nlu, 1)),
+        ("action server (/webhook)", round(action, 1)),
+        ("rest: policies, tracker store (SQLite), REST channel, HTTP", round(rest, 1)),
+        ("REST total (median)", ms["rest_total"]),
+    ]
 
 
 GROUP_LABELS = {
@@ -299,49 +350,77 @@ def profile_markdown(data: dict, meta: Optional[dict] = None) -> str:
     first = next(iter(data["http"].values()))
     lines = ["# Profile of one single-user message", ""]
     if meta:
-        lines += [f"Measured {meta.get('time')} after the load test (assistant otherwise idle), load average "
-                  f"{meta.get('loadavg')} on {meta.get('cpus')} CPUs. Medians of {first['reps']} repetitions, each "
-                  "in a fresh conversation opened with 你好 (the session start is not in the measured message).", ""]
-    lines += ["## Over HTTP", "",
-              "| message | NLU parse | action server | rest (policies, tracker store, Rasa's action call, channel) | REST total |",
-              "| --- | --- | --- | --- | --- |"]
+        lines += [
+            f"Measured {meta.get('time')} after the load test (assistant otherwise idle), load average "
+            f"{meta.get('loadavg')} on {meta.get('cpus')} CPUs. Medians of {first['reps']} repetitions, each "
+            "in a fresh conversation opened with 你好 (the session start is not in the measured message).",
+            "",
+        ]
+    lines += [
+        "## Over HTTP",
+        "",
+        "| message | NLU parse | action server | rest (policies, tracker store, Rasa's action call, channel) | REST total |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for label, block in data["http"].items():
         values = [value for _, value in breakdown_rows(block)]
-        lines.append(f"| {label}: {block['message']} | {values[0]} ms | {values[1]} ms | {values[2]} ms | "
-                     f"{values[3]} ms |")
-    lines += ["", "NLU parse = POST /model/parse minus the HTTP floor (GET /version); action server = its /webhook "
-              "called directly with the request Rasa sends. Raw medians (ms): `predict` = POST "
-              "/conversations/<id>/predict (tracker load + policies), `tracker_get` = GET the tracker.", ""]
+        lines.append(
+            f"| {label}: {block['message']} | {values[0]} ms | {values[1]} ms | {values[2]} ms | {values[3]} ms |"
+        )
+    lines += [
+        "",
+        "NLU parse = POST /model/parse minus the HTTP floor (GET /version); action server = its /webhook "
+        "called directly with the request Rasa sends. Raw medians (ms): `predict` = POST "
+        "/conversations/<id>/predict (tracker load + policies), `tracker_get` = GET the tracker.",
+        "",
+    ]
     for label, block in data["http"].items():
         lines.append(f"- {label}: `{json.dumps(block['median_ms'])}`")
 
     inproc = data.get("in_process") or {}
     messages = inproc.get("messages") or {}
     if messages:
-        lines += ["", "## Inside the Rasa server", "",
-                  "The same model loaded in a separate process with the same SQLite tracker store and the running "
-                  "action server; every graph node, Rasa's remote action call (and, inside it, the HTTP request "
-                  "and the validation of the response) and the tracker store timed by wrapping them (ms, medians).",
-                  ""]
+        lines += [
+            "",
+            "## Inside the Rasa server",
+            "",
+            "The same model loaded in a separate process with the same SQLite tracker store and the running "
+            "action server; every graph node, Rasa's remote action call (and, inside it, the HTTP request "
+            "and the validation of the response) and the tracker store timed by wrapping them (ms, medians).",
+            "",
+        ]
         lines += _table(messages, list(GROUP_LABELS), GROUP_LABELS)
-        node_keys = sorted({k for b in messages.values() for k in b["median_ms"] if k.startswith("node:")},
-                           key=lambda k: -max(b["median_ms"].get(k, 0) for b in messages.values()))
+        node_keys = sorted(
+            {k for b in messages.values() for k in b["median_ms"] if k.startswith("node:")},
+            key=lambda k: -max(b["median_ms"].get(k, 0) for b in messages.values()),
+        )
         node_keys = [k for k in node_keys if max(b["median_ms"].get(k, 0) for b in messages.values()) >= 0.1]
-        lines += ["", "Graph nodes of 0.1 ms or more (the policies run twice: after the message and after the action):", ""]
+        lines += [
+            "",
+            "Graph nodes of 0.1 ms or more (the policies run twice: after the message and after the action):",
+            "",
+        ]
         lines += _table(messages, node_keys, {k: _component(k) for k in node_keys})
     before = inproc.get("before_with_rasa_validation") or {}
     if before:
-        lines += ["", "### Before and after: validating the action server's response", "",
-                  "Rasa 3.6 `RemoteAction._validate_action_result` calls `jsonschema.validate()`, which first checks "
-                  "the schema itself against the JSON-Schema meta-schema — on every action call. The server uses one "
-                  "validator built once instead (bot/remote_action.py; same schema, same errors). Same process:", "",
-                  "| message | total before (Rasa's validation) | total now | validation before | validation now |",
-                  "| --- | --- | --- | --- | --- |"]
+        lines += [
+            "",
+            "### Before and after: validating the action server's response",
+            "",
+            "Rasa 3.6 `RemoteAction._validate_action_result` calls `jsonschema.validate()`, which first checks "
+            "the schema itself against the JSON-Schema meta-schema — on every action call. The server uses one "
+            "validator built once instead (bot/remote_action.py; same schema, same errors). Same process:",
+            "",
+            "| message | total before (Rasa's validation) | total now | validation before | validation now |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for label, block in before.items():
             then, now = block["median_ms"], messages[label]["median_ms"]
-            lines.append(f"| {label} | {then['total']:.1f} ms | {now['total']:.1f} ms | "
-                         f"{then.get('action_call.validate_response', 0):.1f} ms | "
-                         f"{now.get('action_call.validate_response', 0):.1f} ms |")
+            lines.append(
+                f"| {label} | {then['total']:.1f} ms | {now['total']:.1f} ms | "
+                f"{then.get('action_call.validate_response', 0):.1f} ms | "
+                f"{now.get('action_call.validate_response', 0):.1f} ms |"
+            )
     return "\n".join(lines) + "\n"
 
 

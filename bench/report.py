@@ -1,4 +1,5 @@
 """Targets, the Markdown summary, plots, and the README region between the bench markers."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,8 +7,7 @@ from typing import Any, Optional
 
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
-PLOTS = ("latency_vs_concurrency.png", "throughput_vs_concurrency.png", "per_intent_f1.png",
-         "confusion_matrix.png")
+PLOTS = ("latency_vs_concurrency.png", "throughput_vs_concurrency.png", "per_intent_f1.png", "confusion_matrix.png")
 
 
 def dig(data: Any, *path: Any) -> Any:
@@ -47,21 +47,25 @@ def evaluate_targets(results: dict) -> list[dict]:
     targets = []
 
     f1 = dig(results, "nlu", "heldout", "intent", "macro_f1")
-    targets.append(_target("held-out intent macro-F1", "≥ 0.95", _fmt(f1, digits=3),
-                           None if f1 is None else f1 >= 0.95))
+    targets.append(
+        _target("held-out intent macro-F1", "≥ 0.95", _fmt(f1, digits=3), None if f1 is None else f1 >= 0.95)
+    )
 
     conv = results.get("conversations") or {}
     rate = conv.get("pass_rate")
-    targets.append(_target("end-to-end pass rate", "≥ 95%",
-                           None if rate is None else f"{rate:.1%} ({conv.get('passed')}/{conv.get('cases')})",
-                           None if rate is None else rate >= 0.95))
+    targets.append(
+        _target(
+            "end-to-end pass rate",
+            "≥ 95%",
+            None if rate is None else f"{rate:.1%} ({conv.get('passed')}/{conv.get('cases')})",
+            None if rate is None else rate >= 0.95,
+        )
+    )
     wrong = conv.get("wrong_facts")
-    targets.append(_target("answers stating a wrong fact", "= 0", _fmt(wrong),
-                           None if wrong is None else wrong == 0))
+    targets.append(_target("answers stating a wrong fact", "= 0", _fmt(wrong), None if wrong is None else wrong == 0))
 
     p50 = dig(results, "speed", "ours", "single_user", "p50_ms")
-    targets.append(_target("single-user latency p50", "≤ 60 ms", _fmt(p50, " ms"),
-                           None if p50 is None else p50 <= 60))
+    targets.append(_target("single-user latency p50", "≤ 60 ms", _fmt(p50, " ms"), None if p50 is None else p50 <= 60))
 
     ours20 = level(dig(results, "speed", "ours"), 20)
     base20 = level(dig(results, "speed", "baseline"), 20)
@@ -78,25 +82,46 @@ def evaluate_targets(results: dict) -> list[dict]:
 
     gate = dig(results, "question_sets", "gate") or {}
     wrong = gate.get("wrong_topic_rate")
-    targets.append(_target("uncovered questions given a policy fact", "= 0", _pct(wrong), None if wrong is None else wrong == 0))
+    targets.append(
+        _target("uncovered questions given a policy fact", "= 0", _pct(wrong), None if wrong is None else wrong == 0)
+    )
     routing = gate.get("routing_accuracy")
-    targets.append(_target("uncovered questions sent to the right agency", "≥ 95%", _pct(routing),
-                           None if routing is None else routing >= 0.95))
+    targets.append(
+        _target(
+            "uncovered questions sent to the right agency",
+            "≥ 95%",
+            _pct(routing),
+            None if routing is None else routing >= 0.95,
+        )
+    )
     colloquial = dig(results, "question_sets", "colloquial", "pass_rate")
-    targets.append(_target("colloquial held-out questions", "≥ 97%", _pct(colloquial),
-                           None if colloquial is None else colloquial >= 0.97))
+    targets.append(
+        _target(
+            "colloquial held-out questions",
+            "≥ 97%",
+            _pct(colloquial),
+            None if colloquial is None else colloquial >= 0.97,
+        )
+    )
     law = dig(results, "question_sets", "law", "pass_rate")
-    targets.append(_target("law held-out questions, right article", "≥ 95%", _pct(law),
-                           None if law is None else law >= 0.95))
+    targets.append(
+        _target("law held-out questions, right article", "≥ 95%", _pct(law), None if law is None else law >= 0.95)
+    )
 
     training = dig(results, "resources", "training", "wall_s")
-    targets.append(_target("training time", "≤ 150 s", _fmt(training, " s"),
-                           None if training is None else training <= 150))
+    targets.append(
+        _target("training time", "≤ 150 s", _fmt(training, " s"), None if training is None else training <= 150)
+    )
 
     rss = dig(results, "resources", "rss", "peak_mb", "rasa_server")
-    targets.append(_target("Rasa server peak RSS", "≤ 1.2 GB",
-                           None if rss is None else f"{rss / 1000:.2f} GB",
-                           None if rss is None else rss <= 1200))
+    targets.append(
+        _target(
+            "Rasa server peak RSS",
+            "≤ 1.2 GB",
+            None if rss is None else f"{rss / 1000:.2f} GB",
+            None if rss is None else rss <= 1200,
+        )
+    )
     return targets
 
 
@@ -120,66 +145,100 @@ def summary_markdown(results: dict, plot_prefix: str = "") -> str:
     rows: list[tuple[str, str, str, str]] = []
 
     def row(name: str, value: Any, baseline: Any = None, ratio_value: Any = None) -> None:
-        rows.append((name, value, "—" if baseline is None else baseline,
-                     "—" if ratio_value is None else f"{ratio_value:.2f}"))
+        rows.append(
+            (name, value, "—" if baseline is None else baseline, "—" if ratio_value is None else f"{ratio_value:.2f}")
+        )
 
     heldout, cv = dig(results, "nlu", "heldout"), dig(results, "nlu", "cross_validation")
     for name, block in (("held-out", heldout), (f"{_fmt(dig(cv, 'folds'))}-fold CV", cv)):
         if block and "intent" in block:
-            row(f"NLU {name}: intent accuracy / macro-F1",
+            row(
+                f"NLU {name}: intent accuracy / macro-F1",
                 f"{block['intent']['accuracy']:.3f} / {block['intent']['macro_f1']:.3f} "
-                f"({block['intent']['examples']} examples)")
+                f"({block['intent']['examples']} examples)",
+            )
             diet = dig(block, "entities", "DIETClassifier", "micro_f1")
             regex = dig(block, "entities", "RegexEntityExtractor", "micro_f1")
             row(f"NLU {name}: entity F1 (DIET / regex)", f"{_fmt(diet, digits=3)} / {_fmt(regex, digits=3)}")
     conv = results.get("conversations") or {}
     if conv.get("cases"):
-        row("end-to-end: cases (turns) / pass rate / hand-off rate / wrong facts",
+        row(
+            "end-to-end: cases (turns) / pass rate / hand-off rate / wrong facts",
             f"{conv['cases']} ({conv['turns']}) / {conv['pass_rate']:.1%} / {conv['handoff_rate']:.1%} / "
-            f"{conv['wrong_facts']}")
+            f"{conv['wrong_facts']}",
+        )
     single = ours.get("single_user") or {}
     if single:
         base_single = base.get("single_user") or {}
-        row("single-user latency p50 / p95 (ms)", f"{_fmt(single.get('p50_ms'))} / {_fmt(single.get('p95_ms'))}",
+        row(
+            "single-user latency p50 / p95 (ms)",
+            f"{_fmt(single.get('p50_ms'))} / {_fmt(single.get('p95_ms'))}",
             f"{_fmt(base_single.get('p50_ms'))} / {_fmt(base_single.get('p95_ms'))}" if base_single else None,
-            ratios.get("single_user_p50"))
+            ratios.get("single_user_p50"),
+        )
     for ours_row in ours.get("levels") or []:
         c = ours_row["concurrency"]
         base_row = level(base, c)
-        row(f"{c} concurrent: throughput (msg/s)", _fmt(ours_row["throughput_msg_s"]),
-            _fmt(base_row["throughput_msg_s"]) if base_row else None, ratios.get(f"throughput_c{c}"))
-        row(f"{c} concurrent: p95 latency (ms) / errors",
+        row(
+            f"{c} concurrent: throughput (msg/s)",
+            _fmt(ours_row["throughput_msg_s"]),
+            _fmt(base_row["throughput_msg_s"]) if base_row else None,
+            ratios.get(f"throughput_c{c}"),
+        )
+        row(
+            f"{c} concurrent: p95 latency (ms) / errors",
             f"{_fmt(ours_row['latency']['p95_ms'])} / {ours_row['errors']} of {ours_row['messages']}",
             f"{_fmt(base_row['latency']['p95_ms'])} / {base_row['errors']} of {base_row['messages']}"
-            if base_row else None, ratios.get(f"p95_c{c}"))
+            if base_row
+            else None,
+            ratios.get(f"p95_c{c}"),
+        )
     res = results.get("resources") or {}
     training = res.get("training") or {}
     starter = res.get("baseline_training") or {}
     if training:
-        row("training time (s)", _fmt(training.get("wall_s")), _fmt(starter.get("init_and_train_s")),
-            ratios.get("training_s"))
-        row("model size (MB)", _fmt(training.get("model_size_mb"), digits=2),
-            _fmt(starter.get("model_size_mb"), digits=2), ratios.get("model_size"))
+        row(
+            "training time (s)",
+            _fmt(training.get("wall_s")),
+            _fmt(starter.get("init_and_train_s")),
+            ratios.get("training_s"),
+        )
+        row(
+            "model size (MB)",
+            _fmt(training.get("model_size_mb"), digits=2),
+            _fmt(starter.get("model_size_mb"), digits=2),
+            ratios.get("model_size"),
+        )
     if res.get("startup_s") is not None:
-        row("start-up until the first answer (s)", _fmt(res.get("startup_s")),
+        row(
+            "start-up until the first answer (s)",
+            _fmt(res.get("startup_s")),
             _fmt(res.get("baseline_startup_s")) if res.get("baseline_startup_s") is not None else None,
-            ratios.get("startup_s"))
+            ratios.get("startup_s"),
+        )
     peaks = dig(res, "rss", "peak_mb") or {}
     if peaks:
         base_peak = dig(res, "baseline_rss", "peak_mb", "rasa_server")
-        row("peak RSS, Rasa server (MB)", _fmt(peaks.get("rasa_server")), _fmt(base_peak) if base_peak else None,
-            ratios.get("rasa_server_rss"))
+        row(
+            "peak RSS, Rasa server (MB)",
+            _fmt(peaks.get("rasa_server")),
+            _fmt(base_peak) if base_peak else None,
+            ratios.get("rasa_server_rss"),
+        )
         row("peak RSS, action server (MB)", _fmt(peaks.get("action_server")))
 
     lines += ["", "| measurement | ours | starter bot | ours / starter |", "| --- | --- | --- | --- |"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
 
     meta = results.get("meta") or {}
-    lines += ["", f"Measured {meta.get('started', '?')} ({meta.get('mode', '?')} run, "
-              f"{meta.get('cpus', '?')} CPUs; load average at start "
-              f"{dig(meta, 'load_start', 'loadavg')}, at end {dig(meta, 'load_end', 'loadavg')}; "
-              "other work was running on the machine). MB and GB are decimal. Details: "
-              f"[results.json]({plot_prefix}results.json)."]
+    lines += [
+        "",
+        f"Measured {meta.get('started', '?')} ({meta.get('mode', '?')} run, "
+        f"{meta.get('cpus', '?')} CPUs; load average at start "
+        f"{dig(meta, 'load_start', 'loadavg')}, at end {dig(meta, 'load_end', 'loadavg')}; "
+        "other work was running on the machine). MB and GB are decimal. Details: "
+        f"[results.json]({plot_prefix}results.json).",
+    ]
     plots = [p for p in PLOTS if p in (results.get("plots") or [])]
     if plots:
         lines += ["", " · ".join(f"[{p[:-4].replace('_', ' ')}]({plot_prefix}{p})" for p in plots)]
@@ -245,24 +304,41 @@ def plot_speed(speed: dict, out_dir: Path) -> list[str]:
     for (name, levels), colour in zip(series, colours):
         xs = [r["concurrency"] for r in levels]
         ax.plot(xs, [r["latency"]["p50_ms"] for r in levels], "o-", color=colour, label=f"{labels.get(name, name)} p50")
-        ax.plot(xs, [r["latency"]["p95_ms"] for r in levels], "s--", color=colour, label=f"{labels.get(name, name)} p95")
-    written.append(finish(fig, ax, "latency per message (ms)", "Latency against concurrency (REST)",
-                          "latency_vs_concurrency.png"))
+        ax.plot(
+            xs, [r["latency"]["p95_ms"] for r in levels], "s--", color=colour, label=f"{labels.get(name, name)} p95"
+        )
+    written.append(
+        finish(fig, ax, "latency per message (ms)", "Latency against concurrency (REST)", "latency_vs_concurrency.png")
+    )
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for (name, levels), colour in zip(series, colours):
-        ax.plot([r["concurrency"] for r in levels], [r["throughput_msg_s"] for r in levels], "o-", color=colour,
-                label=labels.get(name, name))
+        ax.plot(
+            [r["concurrency"] for r in levels],
+            [r["throughput_msg_s"] for r in levels],
+            "o-",
+            color=colour,
+            label=labels.get(name, name),
+        )
     ax.set_ylim(bottom=0)
-    written.append(finish(fig, ax, "answered messages per second", "Throughput against concurrency (REST)",
-                          "throughput_vs_concurrency.png"))
+    written.append(
+        finish(
+            fig,
+            ax,
+            "answered messages per second",
+            "Throughput against concurrency (REST)",
+            "throughput_vs_concurrency.png",
+        )
+    )
     return written
 
 
 def plot_per_intent_f1(nlu: dict, out_dir: Path) -> list[str]:
     """per_intent_f1.png: F1 per intent, held-out and cross-validation side by side."""
-    blocks = [(name, dig(nlu, key, "intent", "per_intent"))
-              for key, name in (("heldout", "held-out"), ("cross_validation", "cross-validation"))]
+    blocks = [
+        (name, dig(nlu, key, "intent", "per_intent"))
+        for key, name in (("heldout", "held-out"), ("cross_validation", "cross-validation"))
+    ]
     blocks = [(name, data) for name, data in blocks if data]
     if not blocks:
         return []

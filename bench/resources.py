@@ -1,4 +1,5 @@
 """Resources: resident memory of server processes (psutil), machine load, timed subprocesses."""
+
 from __future__ import annotations
 
 import os
@@ -34,6 +35,7 @@ class RssSampler:
     """Samples the RSS of named process trees every `interval` s in a background thread; keeps the peak
     per process and per phase (the orchestrator sets `phase`). `discover`, if given, is called before
     each sample and returns more {name: pid} (processes that are still starting)."""
+
     pids: dict[str, int]
     interval: float = 0.5
     discover: Optional[Callable[[], dict[str, int]]] = None
@@ -68,7 +70,7 @@ class RssSampler:
             self.sample()
             self._stop.wait(self.interval)
 
-    def start(self) -> "RssSampler":
+    def start(self) -> RssSampler:
         self.sample()
         self._thread.start()
         return self
@@ -83,8 +85,10 @@ class RssSampler:
             "interval_s": self.interval,
             "samples": self.samples,
             "peak_mb": {name: round(value / mb, 1) for name, value in self.peaks.items()},
-            "peak_mb_by_phase": {phase: {name: round(value / mb, 1) for name, value in peaks.items()}
-                                 for phase, peaks in self.phase_peaks.items()},
+            "peak_mb_by_phase": {
+                phase: {name: round(value / mb, 1) for name, value in peaks.items()}
+                for phase, peaks in self.phase_peaks.items()
+            },
         }
 
 
@@ -109,8 +113,12 @@ def machine_load() -> dict:
     except (OSError, subprocess.SubprocessError):
         uptime = ""
     one, five, fifteen = os.getloadavg()
-    return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "uptime": uptime,
-            "loadavg": [round(one, 2), round(five, 2), round(fifteen, 2)], "cpus": os.cpu_count()}
+    return {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "uptime": uptime,
+        "loadavg": [round(one, 2), round(five, 2), round(fifteen, 2)],
+        "cpus": os.cpu_count(),
+    }
 
 
 def size_bytes(path: Path) -> int:
@@ -135,8 +143,16 @@ def run_timed(command: Sequence[str], cwd: Path, env: dict, log_file: Path, time
     """Run a command, time it, sample its memory, and timestamp each output line (written to log_file)."""
     lines: list[tuple[float, str]] = []
     start = time.monotonic()
-    process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1)
+    process = subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        bufsize=1,
+    )
     sampler = RssSampler({"process": process.pid}, interval=1.0).start()
     log_file.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -10,6 +10,7 @@ Full run (into bench/results/, then the README's bench region is updated):
 Smoke run (--smoke, for CI): start-up, 5 conversations, 1 and 2 concurrent conversations of 3 messages,
 the HTTP profile; no baseline, no training, no NLU evaluation, README untouched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,10 +61,14 @@ def _server_finder(model: str) -> Callable[[], dict[str, int]]:
 
     def discover() -> dict[str, int]:
         if len(found) < 2:
-            found.update(children_matching({
-                "rasa_server": lambda c: "run" in c and model in c,
-                "action_server": lambda c: "bot.action_server" in c,
-            }))
+            found.update(
+                children_matching(
+                    {
+                        "rasa_server": lambda c: "run" in c and model in c,
+                        "action_server": lambda c: "bot.action_server" in c,
+                    }
+                )
+            )
         return dict(found)
 
     return discover
@@ -85,8 +90,9 @@ class Bench:
                 "python": platform.python_version(),
                 "rasa": rasa.__version__,
                 "git_commit": _git("rev-parse", "--short", "HEAD"),
-                "git_dirty": bool(_git("status", "--porcelain", "--", "config.yml", "domain.yml", "data",
-                                       "actions", "knowledge")),
+                "git_dirty": bool(
+                    _git("status", "--porcelain", "--", "config.yml", "domain.yml", "data", "actions", "knowledge")
+                ),
                 "model": str(MODEL.relative_to(ROOT)),
                 "phases": {},
                 "notes": [
@@ -131,7 +137,8 @@ class Bench:
         assistant = start_assistant(self.work / "assistant")
         try:
             self.results["resources"]["startup_s"] = round(
-                starter.first_answer_time(assistant.url, began, "你好", "bench-startup"), 1)
+                starter.first_answer_time(assistant.url, began, "你好", "bench-startup"), 1
+            )
             log(f"start-up until the first answer: {self.results['resources']['startup_s']} s")
 
             sampler.phase = "conversations"
@@ -143,17 +150,19 @@ class Bench:
             summary["wall_s"] = round(time.monotonic() - e2e_began, 1)
             summary["multi_turn_cases"] = sum(len(c["turns"]) > 1 for c in cases)
             self.results["conversations"] = summary
-            log(f"conversations: {summary['passed']}/{summary['cases']} passed, "
-                f"{summary['wrong_facts']} wrong facts, hand-off rate {summary['handoff_rate']:.1%}")
+            log(
+                f"conversations: {summary['passed']}/{summary['cases']} passed, "
+                f"{summary['wrong_facts']} wrong facts, hand-off rate {summary['handoff_rate']:.1%}"
+            )
 
-            self.results["speed"]["ours"] = self._load(assistant.url, POLICY_QA_SCENARIOS, "ours", sampler,
-                                                       degraded=degraded_texts())
+            self.results["speed"]["ours"] = self._load(
+                assistant.url, POLICY_QA_SCENARIOS, "ours", sampler, degraded=degraded_texts()
+            )
 
             sampler.phase = "profile"
             self.profile = {"http": http_breakdown(assistant, args.profile_reps)}
             if not self.smoke:
-                self.profile["in_process"] = inprocess_breakdown(assistant, args.profile_reps,
-                                                                 self.work / "profile")
+                self.profile["in_process"] = inprocess_breakdown(assistant, args.profile_reps, self.work / "profile")
             self.profile["meta"] = machine_load()
         finally:
             assistant.stop()
@@ -164,8 +173,9 @@ class Bench:
         args = self.args
         sampler.phase = "load_warmup"
         asyncio.run(run_load(url, scenarios, 1, conversations_per_worker=1, label=f"{label}-warmup"))
-        kwargs: dict[str, Any] = ({"conversations_per_worker": 1, "max_turns": args.max_turns} if self.smoke
-                                  else {"duration": args.duration})
+        kwargs: dict[str, Any] = (
+            {"conversations_per_worker": 1, "max_turns": args.max_turns} if self.smoke else {"duration": args.duration}
+        )
         recorded = dict(kwargs)
         kwargs["degraded"] = degraded
 
@@ -175,25 +185,35 @@ class Bench:
 
         levels = run_levels(url, scenarios, args.levels, label, on_level=on_level, **kwargs)
         for row in levels:
-            log(f"{label} c={row['concurrency']}: {row['throughput_msg_s']} msg/s, p50 {row['latency']['p50_ms']} ms, "
-                f"p95 {row['latency']['p95_ms']} ms, {row['errors']} errors of {row['messages']}")
+            log(
+                f"{label} c={row['concurrency']}: {row['throughput_msg_s']} msg/s, p50 {row['latency']['p50_ms']} ms, "
+                f"p95 {row['latency']['p95_ms']} ms, {row['errors']} errors of {row['messages']}"
+            )
         single = next((row for row in levels if row["concurrency"] == 1), None)
-        return {"scenarios": [s.name for s in scenarios], "load": recorded, "levels": levels,
-                "single_user": single["latency"] if single else None,
-                "single_user_by_kind": single["latency_by_kind"] if single else None}
+        return {
+            "scenarios": [s.name for s in scenarios],
+            "load": recorded,
+            "levels": levels,
+            "single_user": single["latency"] if single else None,
+            "single_user_by_kind": single["latency_by_kind"] if single else None,
+        }
 
     def baseline(self) -> None:
         log("training Rasa's starter bot (rasa init) in a temporary folder")
         info = starter.train_starter_bot(self.work)
         self.results["resources"]["baseline_training"] = info
-        sampler = RssSampler({}, interval=0.5, discover=lambda: children_matching(
-            {"rasa_server": lambda c: "run" in c and info["model"] in c})).start()
+        sampler = RssSampler(
+            {},
+            interval=0.5,
+            discover=lambda: children_matching({"rasa_server": lambda c: "run" in c and info["model"] in c}),
+        ).start()
         sampler.phase = "startup"
         began = time.monotonic()
         bot = starter.start_starter_bot(Path(info["project"]), Path(info["model"]), self.work / "starter-logs")
         try:
             self.results["resources"]["baseline_startup_s"] = round(
-                starter.first_answer_time(bot.url, began, "hello", "bench-startup"), 1)
+                starter.first_answer_time(bot.url, began, "hello", "bench-startup"), 1
+            )
             self.results["speed"]["baseline"] = self._load(bot.url, STARTER_BOT_SCENARIOS, "baseline", sampler)
         finally:
             bot.stop()
@@ -218,13 +238,16 @@ class Bench:
 
         service, parser = PolicyService.load(), Parser()
         found = {name: run_set(service, parser, "heldout", name) for name in ("out_of_knowledge", "colloquial", "law")}
-        figures = {name: {k: v for k, v in summary(verdicts).items() if k != "failures"}
-                   for name, verdicts in found.items()}
+        figures = {
+            name: {k: v for k, v in summary(verdicts).items() if k != "failures"} for name, verdicts in found.items()
+        }
         figures["gate"] = gate_figures(found["out_of_knowledge"], found["colloquial"])
         figures["thresholds"] = {k: v for k, v in vars(service.gate.settings).items() if k != "uncovered_aspects"}
         self.results["question_sets"] = figures
-        log(f"question sets: {figures['gate']}, colloquial {figures['colloquial']['pass_rate']:.1%}, "
-            f"law {figures['law']['pass_rate']:.1%}")
+        log(
+            f"question sets: {figures['gate']}, colloquial {figures['colloquial']['pass_rate']:.1%}, "
+            f"law {figures['law']['pass_rate']:.1%}"
+        )
 
     def cross_validation(self) -> None:
         self.results["nlu"]["cross_validation"] = nlu.cross_validation(self.work / "nlu", self.out, self.args.folds)
@@ -238,20 +261,24 @@ class Bench:
         ours, base = speed.get("ours") or {}, speed.get("baseline") or {}
         ratios: dict[str, Any] = {}
         if ours and base:
-            ratios["single_user_p50"] = ratio(report.dig(ours, "single_user", "p50_ms"),
-                                              report.dig(base, "single_user", "p50_ms"))
+            ratios["single_user_p50"] = ratio(
+                report.dig(ours, "single_user", "p50_ms"), report.dig(base, "single_user", "p50_ms")
+            )
             for row in ours.get("levels") or []:
                 c, other = row["concurrency"], report.level(base, row["concurrency"])
                 if other:
                     ratios[f"throughput_c{c}"] = ratio(row["throughput_msg_s"], other["throughput_msg_s"])
                     ratios[f"p95_c{c}"] = ratio(row["latency"]["p95_ms"], other["latency"]["p95_ms"])
         ratios["startup_s"] = ratio(res.get("startup_s"), res.get("baseline_startup_s"))
-        ratios["training_s"] = ratio(report.dig(res, "training", "wall_s"),
-                                     report.dig(res, "baseline_training", "init_and_train_s"))
-        ratios["model_size"] = ratio(report.dig(res, "training", "model_size_mb"),
-                                     report.dig(res, "baseline_training", "model_size_mb"))
-        ratios["rasa_server_rss"] = ratio(report.dig(res, "rss", "peak_mb", "rasa_server"),
-                                          report.dig(res, "baseline_rss", "peak_mb", "rasa_server"))
+        ratios["training_s"] = ratio(
+            report.dig(res, "training", "wall_s"), report.dig(res, "baseline_training", "init_and_train_s")
+        )
+        ratios["model_size"] = ratio(
+            report.dig(res, "training", "model_size_mb"), report.dig(res, "baseline_training", "model_size_mb")
+        )
+        ratios["rasa_server_rss"] = ratio(
+            report.dig(res, "rss", "peak_mb", "rasa_server"), report.dig(res, "baseline_rss", "peak_mb", "rasa_server")
+        )
         return {key: value for key, value in ratios.items() if value is not None}
 
     def write(self) -> None:
@@ -266,7 +293,8 @@ class Bench:
         results["targets"] = report.evaluate_targets(results)
         if self.profile:
             (self.out / "profile.md").write_text(
-                profile_markdown(self.profile, self.profile.get("meta")), encoding="utf-8")
+                profile_markdown(self.profile, self.profile.get("meta")), encoding="utf-8"
+            )
             results["profile"] = {k: v for k, v in self.profile.items() if k != "meta"}
         (self.out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
         summary = report.summary_markdown(results)
@@ -276,7 +304,9 @@ class Bench:
             state = {True: "MET", False: "NOT MET", None: "not measured"}[target["met"]]
             print(f"  {target['target']:<45} {target['goal']:<22} {target['value']:<40} {state}", flush=True)
         if not self.smoke and not self.args.no_readme:
-            prefix = self.out.resolve().relative_to(ROOT).as_posix() + "/" if self.out.resolve().is_relative_to(ROOT) else ""
+            prefix = (
+                self.out.resolve().relative_to(ROOT).as_posix() + "/" if self.out.resolve().is_relative_to(ROOT) else ""
+            )
             report.update_readme(README, report.summary_markdown(results, plot_prefix=prefix))
             log("README.md: bench region updated")
 
@@ -284,13 +314,20 @@ class Bench:
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="short CI version (see module doc)")
-    parser.add_argument("--out", type=Path, help="output folder (default bench/results, smoke: bench/results/tmp/smoke)")
-    parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")],
-                        help="concurrency levels (default 1,10,20,50; smoke 1,2)")
+    parser.add_argument(
+        "--out", type=Path, help="output folder (default bench/results, smoke: bench/results/tmp/smoke)"
+    )
+    parser.add_argument(
+        "--levels",
+        type=lambda s: [int(x) for x in s.split(",")],
+        help="concurrency levels (default 1,10,20,50; smoke 1,2)",
+    )
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per load level (full run)")
     parser.add_argument("--max-turns", type=int, default=3, help="messages per conversation (smoke run)")
     parser.add_argument("--e2e-cases", type=int, help="only the first N conversation cases (smoke: 5)")
-    parser.add_argument("--heldout-limit", type=int, help="held-out NLU on N examples only (smoke: skipped unless given)")
+    parser.add_argument(
+        "--heldout-limit", type=int, help="held-out NLU on N examples only (smoke: skipped unless given)"
+    )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--profile-reps", type=int, help="repetitions per profiled message (default 20, smoke 2)")
     for phase in ("baseline", "training", "cv", "nlu"):
@@ -315,8 +352,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="policy-bench-"))
     bench = Bench(args, args.out, work)
-    log(f"{bench.results['meta']['mode']} run into {args.out} (work folder {work}); "
-        f"{bench.results['meta']['load_start']['uptime']}")
+    log(
+        f"{bench.results['meta']['mode']} run into {args.out} (work folder {work}); "
+        f"{bench.results['meta']['load_start']['uptime']}"
+    )
     bench.phase("ours", bench.ours)
     if not args.skip_baseline:
         bench.phase("baseline", bench.baseline)

@@ -8,14 +8,15 @@ RssSampler records the RSS of both servers. Memory growth = mean RSS of the last
 minus that of the first 10 %. Results: results/soak/soak.json and soak.md (the servers'
 logs in results/soak/assistant/); exit code 1 on any error.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
 import os
-import sys
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Optional, Sequence
@@ -53,10 +54,14 @@ def memory_growth(series: Sequence[tuple[float, dict[str, int]]], fraction: floa
             continue
         n = max(1, int(len(values) * fraction))
         first, last = sum(values[:n]) / n, sum(values[-n:]) / n
-        result[name] = {"samples": len(values), "first_mb": round(first / MB, 1), "last_mb": round(last / MB, 1),
-                        "growth_mb": round((last - first) / MB, 1),
-                        "growth_pct": round(100 * (last - first) / first, 1) if first else None,
-                        "peak_mb": round(max(values) / MB, 1)}
+        result[name] = {
+            "samples": len(values),
+            "first_mb": round(first / MB, 1),
+            "last_mb": round(last / MB, 1),
+            "growth_mb": round((last - first) / MB, 1),
+            "growth_pct": round(100 * (last - first) / first, 1) if first else None,
+            "peak_mb": round(max(values) / MB, 1),
+        }
     return result
 
 
@@ -81,26 +86,36 @@ def markdown(report: dict) -> str:
     ]
     for name, row in report["memory"].items():
         pct = "" if row["growth_pct"] is None else f" ({row['growth_pct']:+} %)"
-        lines.append(f"| {name} | {row['first_mb']} MB | {row['last_mb']} MB | {row['growth_mb']:+} MB{pct} "
-                     f"| {row['peak_mb']} MB |")
+        lines.append(
+            f"| {name} | {row['first_mb']} MB | {row['last_mb']} MB | {row['growth_mb']:+} MB{pct} "
+            f"| {row['peak_mb']} MB |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def summary_line(report: dict) -> str:
     load, lat = report["load"], report["load"]["latency"]
-    memory = ", ".join(f"{name} {row['first_mb']}→{row['last_mb']} MB ({row['growth_mb']:+} MB)"
-                       for name, row in report["memory"].items())
-    return (f"soak {report['seconds']:g} s: {load['conversations']} conversations, {load['messages']} messages, "
-            f"{load['errors']} errors, p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms, "
-            f"{load['throughput_msg_s']} msg/s; RSS {memory}")
+    memory = ", ".join(
+        f"{name} {row['first_mb']}→{row['last_mb']} MB ({row['growth_mb']:+} MB)"
+        for name, row in report["memory"].items()
+    )
+    return (
+        f"soak {report['seconds']:g} s: {load['conversations']} conversations, {load['messages']} messages, "
+        f"{load['errors']} errors, p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms, "
+        f"{load['throughput_msg_s']} msg/s; RSS {memory}"
+    )
 
 
 def _commit() -> Optional[str]:
     import subprocess
 
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip() or None
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or None
+        )
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -116,17 +131,30 @@ def soak(seconds: float, concurrency: int, out: Path, interval: float) -> dict:
         # one short conversation first: the first answer loads lazily what the load should not measure
         asyncio.run(run_load(assistant.url, POLICY_QA_SCENARIOS, 1, conversations_per_worker=1, label="soak-warmup"))
         sampler = RssSeries(pids, interval=interval).start()
-        result = asyncio.run(run_load(assistant.url, POLICY_QA_SCENARIOS, concurrency, duration=seconds,
-                                      label="soak", degraded=degraded_texts()))
+        result = asyncio.run(
+            run_load(
+                assistant.url,
+                POLICY_QA_SCENARIOS,
+                concurrency,
+                duration=seconds,
+                label="soak",
+                degraded=degraded_texts(),
+            )
+        )
     finally:
         if sampler is not None:
             sampler.stop()
         assistant.stop()
     meta["load_end"] = machine_load()
-    report = {"meta": meta, "seconds": seconds, "concurrency": concurrency,
-              "scenarios": [s.name for s in POLICY_QA_SCENARIOS], "load": result.summary(),
-              "memory": memory_growth(sampler.series),
-              "rss_series_mb": [[t, {k: round(v / MB, 1) for k, v in values.items()}] for t, values in sampler.series]}
+    report = {
+        "meta": meta,
+        "seconds": seconds,
+        "concurrency": concurrency,
+        "scenarios": [s.name for s in POLICY_QA_SCENARIOS],
+        "load": result.summary(),
+        "memory": memory_growth(sampler.series),
+        "rss_series_mb": [[t, {k: round(v / MB, 1) for k, v in values.items()}] for t, values in sampler.series],
+    }
     out.mkdir(parents=True, exist_ok=True)
     (out / "soak.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     (out / "soak.md").write_text(markdown(report), encoding="utf-8")
@@ -135,10 +163,16 @@ def soak(seconds: float, concurrency: int, out: Path, interval: float) -> dict:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=float(os.environ.get("SOAK_SECONDS", 1800)),
-                        help="load duration (default: SOAK_SECONDS or 1800)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=float(os.environ.get("SOAK_SECONDS", 1800)),
+        help="load duration (default: SOAK_SECONDS or 1800)",
+    )
     parser.add_argument("--concurrency", type=int, default=10, help="residents talking at the same time")
-    parser.add_argument("--interval", type=float, default=None, help="RSS sample interval (default: seconds/300, 0.5..5)")
+    parser.add_argument(
+        "--interval", type=float, default=None, help="RSS sample interval (default: seconds/300, 0.5..5)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     interval = args.interval or min(5.0, max(0.5, args.seconds / 300))

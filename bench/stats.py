@@ -1,4 +1,5 @@
 """Small pure statistics helpers (no numpy needed, easy to test)."""
+
 from __future__ import annotations
 
 import math
@@ -20,6 +21,7 @@ def percentile(values: Iterable[float], q: float) -> Optional[float]:
 
 def latency_summary(seconds: Sequence[float]) -> dict:
     """Latencies in seconds → count, mean, p50, p90, p95, p99 and max in milliseconds."""
+
     def ms(value: Optional[float]) -> Optional[float]:
         return None if value is None else round(value * 1000, 1)
 

@@ -11,6 +11,7 @@ The guard also hands the client tag of the resident's message (set by the channe
 the hand-off queue, which caps new tickets per client and minute (policy_core/handoff.py), and the
 contact in the message (to be sealed for a call-back, policy_core/contact.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,12 @@ def guard(app: Any, token: Optional[str]) -> Any:
         if request.path in OPEN_PATHS:
             return None
         if token and not hmac.compare_digest(presented_token(request).encode(), token.encode()):
-            logger.warning("action server: %s %s without a valid token refused (client %s)", request.method,
-                           log_value(request.path), log_value(client_address(request)))
+            logger.warning(
+                "action server: %s %s without a valid token refused (client %s)",
+                request.method,
+                log_value(request.path),
+                log_value(client_address(request)),
+            )
             return response.json({"error": "unauthorized"}, status=401)
         if request.path == "/webhook":
             body = request.json if isinstance(request.json, dict) else {}
@@ -72,10 +77,17 @@ def main(argv: Optional[list[str]] = None) -> None:
     token = os.environ.get("ACTION_SERVER_TOKEN", "").strip() or None
     app = guard(create_app(args.actions, cors_origins=None), token)
     if token is None and args.host not in ("127.0.0.1", "localhost", "::1"):
-        logger.warning("action server listens on %s without ACTION_SERVER_TOKEN: anyone who reaches it can "
-                       "run actions (open hand-off tickets, record ratings)", args.host)
-    logger.info("action server on http://%s:%s (%s)", args.host, args.port,
-                "token required" if token else "no token: loopback only")
+        logger.warning(
+            "action server listens on %s without ACTION_SERVER_TOKEN: anyone who reaches it can "
+            "run actions (open hand-off tickets, record ratings)",
+            args.host,
+        )
+    logger.info(
+        "action server on http://%s:%s (%s)",
+        args.host,
+        args.port,
+        "token required" if token else "no token: loopback only",
+    )
     app.run(args.host, args.port, workers=1, access_log=False)
 
 

@@ -3,6 +3,7 @@ each question, the policy core answers it as the action server would, and the re
 
 Used by the tests (tests/eval/) and the benchmark. Each question is a fresh conversation.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -55,8 +56,9 @@ def question_of(text: str, parse: dict[str, Any]) -> Question:
         text=text,
         intent=(parse.get("intent") or {}).get("name"),
         ranking=ranking,
-        entity_categories=tuple(e["value"] for e in entities if e.get("entity") == "person_category"
-                                and isinstance(e.get("value"), str)),
+        entity_categories=tuple(
+            e["value"] for e in entities if e.get("entity") == "person_category" and isinstance(e.get("value"), str)
+        ),
         entity_month=any(e.get("entity") == "month" for e in entities),
         regions=tuple(e["value"] for e in entities if e.get("entity") == "region" and isinstance(e.get("value"), str)),
     )
@@ -74,11 +76,13 @@ def check_out_of_knowledge(service: PolicyService, parser: Parser, item: dict[st
         problems.append(f"answered with {','.join(reply.fact_ids) or reply.topic}")
     expected = service.routing.agency(item["agency"])
     agency = reply.agency or ("other" if reply.outcome != ANSWERED else None)
-    if agency != expected.id and not (expected.id == "other" and reply.outcome in ("out_of_domain", "routed")
-                                      and agency in (None, "other")):
+    if agency != expected.id and not (
+        expected.id == "other" and reply.outcome in ("out_of_domain", "routed") and agency in (None, "other")
+    ):
         problems.append(f"sent to {agency}, expected {expected.id}")
-    return Verdict(item["text"], not problems, reply.outcome, said, problems, reply.fact_ids,
-                   {"agency": item["agency"]})
+    return Verdict(
+        item["text"], not problems, reply.outcome, said, problems, reply.fact_ids, {"agency": item["agency"]}
+    )
 
 
 def check_expectations(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
@@ -93,8 +97,15 @@ def check_expectations(service: PolicyService, parser: Parser, item: dict[str, A
             problems.append(f"says {bad}")
     if item.get("kind") == "other_person" and reply.outcome != DECLINED:
         problems.append("did not decline a request for someone else's records")
-    return Verdict(item["text"], not problems, reply.outcome, said, problems, reply.fact_ids,
-                   {k: item.get(k) for k in ("kind", "expect", "forbid")})
+    return Verdict(
+        item["text"],
+        not problems,
+        reply.outcome,
+        said,
+        problems,
+        reply.fact_ids,
+        {k: item.get(k) for k in ("kind", "expect", "forbid")},
+    )
 
 
 def check_law(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
@@ -110,8 +121,15 @@ def check_law(service: PolicyService, parser: Parser, item: dict[str, Any]) -> V
         options = group if isinstance(group, list) else [group]
         if reply.outcome == ANSWERED and not any(str(option) in said for option in options):
             problems.append(f"missing one of {options}")
-    return Verdict(item["text"], not problems, reply.outcome, said, problems, reply.fact_ids,
-                   {"law": item["law"], "article": item["article"]})
+    return Verdict(
+        item["text"],
+        not problems,
+        reply.outcome,
+        said,
+        problems,
+        reply.fact_ids,
+        {"law": item["law"], "article": item["article"]},
+    )
 
 
 CHECKS = {"out_of_knowledge": check_out_of_knowledge, "colloquial": check_expectations, "law": check_law}
@@ -124,8 +142,12 @@ def run_set(service: PolicyService, parser: Parser, folder: str, name: str) -> l
 def summary(verdicts: Iterable[Verdict]) -> dict[str, Any]:
     verdicts = list(verdicts)
     passed = sum(v.passed for v in verdicts)
-    return {"questions": len(verdicts), "passed": passed, "pass_rate": round(passed / max(1, len(verdicts)), 4),
-            "failures": [asdict(v) for v in verdicts if not v.passed]}
+    return {
+        "questions": len(verdicts),
+        "passed": passed,
+        "pass_rate": round(passed / max(1, len(verdicts)), 4),
+        "failures": [asdict(v) for v in verdicts if not v.passed],
+    }
 
 
 def gate_figures(ook: list[Verdict], in_scope: list[Verdict]) -> dict[str, Optional[float]]:

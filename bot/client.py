@@ -4,6 +4,7 @@ The socket peer's address, unless Sanic is told to trust a proxy (FORWARDED_SECR
 PROXIES_COUNT in Sanic's config, i.e. SANIC_PROXIES_COUNT=1 behind one reverse proxy): only then are
 X-Forwarded-For / Forwarded headers believed, so a client cannot choose its own address.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ server (Rasa's `--cors`) and the socket.io server of the web chat.
 CORS_ORIGINS is a comma-separated list of origins (`https://www.example.gov.cn,https://m.example.gov.cn`).
 Default: none — only the assistant's own origin, which is all the web chat page at /webchat/ needs.
 """
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@
 - REST (no push): `waiting`, and sent at the top of the answer to the resident's next message.
 The console shows each reply's state: 等待居民上线 / 已发送 / 已送达.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,9 @@ class ReplyOutbox:
             logger.warning("agent's reply %s not marked %s: %s", reply_id, state.value, type(error).__name__)
 
 
-def deliver_waiting_replies(on_new_message: Callable[[Any], Awaitable[Any]],
-                            outbox: ReplyOutbox) -> Callable[[Any], Awaitable[Any]]:
+def deliver_waiting_replies(
+    on_new_message: Callable[[Any], Awaitable[Any]], outbox: ReplyOutbox
+) -> Callable[[Any], Awaitable[Any]]:
     """For channels without push (REST): the resident's next message brings the replies waiting for them."""
 
     async def handle(message: Any) -> Any:

@@ -2,6 +2,7 @@
 
 Case format: tests/e2e/conversations.yml. Used by the end-to-end test and by the benchmark.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -94,6 +95,7 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
         "wrong_facts": sum(r.wrong_fact_count for r in results),
         "failures": [
             {"id": r.id, "turns": [asdict(t) for t in r.turns if t.problems or t.wrong_facts]}
-            for r in results if not r.passed
+            for r in results
+            if not r.passed
         ],
     }

@@ -5,6 +5,7 @@ un-pauses the bot and answered with nine identical fallback messages until its c
 While the conversation has an open hand-off ticket, such a command is answered once, politely, and never
 reaches Rasa: the conversation stays paused and the ticket keeps its place in the queue.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,10 @@ from policy_core.logsafe import log_value
 logger = logging.getLogger(__name__)
 
 RESET_COMMANDS = ("/restart", "/session_start")
-STILL_WITH_AGENT_TEXT = ("您的会话正在由人工客服处理，无需重新开始，排队位置也不会改变。工作人员会在这里回复您；"
-                         "着急的话可以拨打12345政务服务便民热线。")
+STILL_WITH_AGENT_TEXT = (
+    "您的会话正在由人工客服处理，无需重新开始，排队位置也不会改变。工作人员会在这里回复您；"
+    "着急的话可以拨打12345政务服务便民热线。"
+)
 
 
 def is_reset_command(text: Any) -> bool:

@@ -1,9 +1,10 @@
 """Rasa training data from knowledge/: every fact topic is an intent, its example questions are the
 training examples, and one rule sends it to action_answer_policy. Adding a fact needs no code."""
+
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Text
+from typing import Any, Optional
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
@@ -33,8 +34,13 @@ def topic_examples(knowledge: KnowledgeBase) -> dict[str, list[str]]:
 class KnowledgeImporter(TrainingDataImporter):
     """Adds the knowledge base to what RasaFileImporter reads from data/ and domain.yml."""
 
-    def __init__(self, config_file: Optional[Text] = None, domain_path: Optional[Text] = None,
-                 training_data_paths: Optional[Any] = None, knowledge_dir: Optional[Text] = None) -> None:
+    def __init__(
+        self,
+        config_file: Optional[str] = None,
+        domain_path: Optional[str] = None,
+        training_data_paths: Optional[Any] = None,
+        knowledge_dir: Optional[str] = None,
+    ) -> None:
         self.config_file = config_file
         directory = knowledge_dir or os.environ.get("POLICY_KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR
         self.knowledge = load_knowledge_base(directory)
@@ -46,8 +52,10 @@ class KnowledgeImporter(TrainingDataImporter):
         return Domain.from_dict({"intents": list(self.examples)})
 
     def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
-        rules = [{"rule": f"answer {topic}", "steps": [{"intent": topic}, {"action": ANSWER_ACTION}]}
-                 for topic in self.examples]
+        rules = [
+            {"rule": f"answer {topic}", "steps": [{"intent": topic}, {"action": ANSWER_ACTION}]}
+            for topic in self.examples
+        ]
         text = dump_obj_as_yaml_to_string({"version": "3.1", "rules": rules})
         steps = YAMLStoryReader(self.get_domain()).read_from_string(text)
         return StoryGraph(steps)
@@ -58,10 +66,13 @@ class KnowledgeImporter(TrainingDataImporter):
     def get_config(self) -> dict:
         return {}
 
-    def get_config_file_for_auto_config(self) -> Optional[Text]:
+    def get_config_file_for_auto_config(self) -> Optional[str]:
         return None
 
-    def get_nlu_data(self, language: Optional[Text] = "en") -> TrainingData:
-        messages = [Message.build(text=question, intent=topic)
-                    for topic, questions in self.examples.items() for question in questions]
+    def get_nlu_data(self, language: Optional[str] = "en") -> TrainingData:
+        messages = [
+            Message.build(text=question, intent=topic)
+            for topic, questions in self.examples.items()
+            for question in questions
+        ]
         return TrainingData(training_examples=messages)

@@ -10,6 +10,7 @@ tickets are issued and served strictly one at a time across all servers.
 endpoints.yml: `lock_store: {type: bot.lock_store.AtomicRedisLockStore, url: …, port: …, db: …}`, the
 same settings as Rasa's `type: redis`.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -29,8 +30,12 @@ class AtomicRedisLockStore(RedisLockStore):
 
     @contextmanager
     def _mutex(self, conversation_id: str) -> Iterator[None]:
-        mutex = self.red.lock(f"mutex:{self.key_prefix}{conversation_id}", timeout=MUTEX_SECONDS,
-                              sleep=0.005, blocking_timeout=MUTEX_SECONDS)
+        mutex = self.red.lock(
+            f"mutex:{self.key_prefix}{conversation_id}",
+            timeout=MUTEX_SECONDS,
+            sleep=0.005,
+            blocking_timeout=MUTEX_SECONDS,
+        )
         if not mutex.acquire():
             raise LockError(f"Could not change the lock of conversation '{conversation_id}'.")
         try:

@@ -1,5 +1,6 @@
 """First NLU component: the text NLU sees is normalized like the core reads it (traditional → simplified,
 full-width → half-width), in training and at run time."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,13 @@ EMPTY_TEXT_STAND_IN = "空白"
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class TextNormalizer(GraphComponent):
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TextNormalizer":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TextNormalizer:
         return cls()
 
     def _normalize(self, messages: list[Message]) -> list[Message]:

@@ -8,6 +8,7 @@ RATE_LIMIT_PER_ADDRESS_PER_MINUTE (default 600; 0 = off) with bursts up to RATE_
 Over a limit the resident gets a polite message and the message is not processed. Counted per Rasa
 process: with several processes, sticky sessions keep a sender on one.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,12 @@ class RateLimiter:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
     @classmethod
-    def from_env(cls, rate: str = "RATE_LIMIT_PER_MINUTE", burst_name: str = "RATE_LIMIT_BURST",
-                 defaults: tuple[str, str] = ("30", "20")) -> Optional["RateLimiter"]:
+    def from_env(
+        cls,
+        rate: str = "RATE_LIMIT_PER_MINUTE",
+        burst_name: str = "RATE_LIMIT_BURST",
+        defaults: tuple[str, str] = ("30", "20"),
+    ) -> Optional[RateLimiter]:
         per_minute = float(os.environ.get(rate, defaults[0]))
         burst = int(os.environ.get(burst_name, defaults[1]))
         if per_minute <= 0:
@@ -44,7 +49,7 @@ class RateLimiter:
         return cls(per_minute, burst)
 
     @classmethod
-    def per_address_from_env(cls) -> Optional["RateLimiter"]:
+    def per_address_from_env(cls) -> Optional[RateLimiter]:
         return cls.from_env("RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "RATE_LIMIT_ADDRESS_BURST", ("600", "200"))
 
     def allow(self, sender: str) -> bool:
@@ -58,8 +63,11 @@ class RateLimiter:
         return allowed
 
 
-def rate_limited(on_new_message: Callable[[Any], Awaitable[Any]], limiter: Optional[RateLimiter],
-                 address_limiter: Optional[RateLimiter] = None) -> Callable[[Any], Awaitable[Any]]:
+def rate_limited(
+    on_new_message: Callable[[Any], Awaitable[Any]],
+    limiter: Optional[RateLimiter],
+    address_limiter: Optional[RateLimiter] = None,
+) -> Callable[[Any], Awaitable[Any]]:
     """Wrap a channel's message handler: over a limit, answer politely instead of processing.
 
     The address limit applies to messages whose metadata carries the channel's client tag (bot/client.py)."""
@@ -72,8 +80,11 @@ def rate_limited(on_new_message: Callable[[Any], Awaitable[Any]], limiter: Optio
         # An address over its limit does not also use up the sender's budget.
         if by_address and (limiter is None or limiter.allow(str(message.sender_id))):
             return await on_new_message(message)
-        logger.warning("rate limit: a message from a %s on %s was refused",
-                       "sender" if by_address else "client address", log_value(message.input_channel))
+        logger.warning(
+            "rate limit: a message from a %s on %s was refused",
+            "sender" if by_address else "client address",
+            log_value(message.input_channel),
+        )
         await message.output_channel.send_text_message(message.sender_id, TOO_FAST_TEXT)
         return None
 

@@ -15,6 +15,7 @@ loads the project's channels (bot/channels/__init__.py).
 3. With ACTION_SERVER_TOKEN set, every call carries it (`Authorization: Bearer …`), which the action
    server (bot/action_server.py) requires. A header, not Rasa's `?token=`: URLs end up in logs.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,8 +30,10 @@ from rasa.shared.exceptions import RasaException
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE_TEXT = ("抱歉，系统暂时无法查询政策资料，请稍后再试。"
-                    "着急的话请拨打12345政务服务便民热线；稍后也可以回复“转人工”联系工作人员。")
+UNAVAILABLE_TEXT = (
+    "抱歉，系统暂时无法查询政策资料，请稍后再试。"
+    "着急的话请拨打12345政务服务便民热线；稍后也可以回复“转人工”联系工作人员。"
+)
 # A new session must still start (it carries slots and the hand-off pause), so its failure stays an error.
 NOT_WRAPPED = {"action_session_start"}
 
@@ -56,8 +59,9 @@ def _authorize(endpoint: Any) -> None:
         endpoint.headers["Authorization"] = f"Bearer {token}"
 
 
-async def _run_or_apologise(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any,
-                            domain: Any) -> list[Event]:
+async def _run_or_apologise(
+    self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+) -> list[Event]:
     _authorize(self.action_endpoint)
     try:
         try:
@@ -72,10 +76,14 @@ async def _run_or_apologise(self: RemoteAction, output_channel: Any, nlg: Any, t
     except RasaException as error:
         if self.name() in NOT_WRAPPED:
             raise
-        logger.error("action server unavailable for %s (%s): told the resident to try later",
-                     self.name(), error)
-        return [BotUttered(UNAVAILABLE_TEXT, data={"buttons": [{"title": "转人工", "payload": "/request_human"}]},
-                           metadata={"action_server_unavailable": True})]
+        logger.error("action server unavailable for %s (%s): told the resident to try later", self.name(), error)
+        return [
+            BotUttered(
+                UNAVAILABLE_TEXT,
+                data={"buttons": [{"title": "转人工", "payload": "/request_human"}]},
+                metadata={"action_server_unavailable": True},
+            )
+        ]
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,9 +101,11 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
     error = exceptions.best_match(_response_validator().iter_errors(result))
     if error is not None:  # the same message Rasa gives
-        error.message += (". Failed to validate Action server response from API, make sure your response from "
-                          f"the Action endpoint is valid. For more information about the format visit "
-                          f"{DOCS_BASE_URL}/custom-actions")
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response from "
+            f"the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
         raise error
     return True
 

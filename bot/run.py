@@ -4,6 +4,7 @@ The HTTP API is always token-protected: RASA_API_TOKEN, or a random token saved 
 The action server (bot/action_server.py) listens on ACTIONS_HOST (default 127.0.0.1) and, when
 ACTION_SERVER_TOKEN is set, accepts only calls that carry it (the Rasa server sends it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from policy_core.config import DATA_DIR, PROJECT_ROOT
 from policy_core.db import private_dir
+
 from .cors import cors_arguments
 
 MODEL = PROJECT_ROOT / "models" / "policy-qa.tar.gz"
@@ -40,8 +42,17 @@ def api_token() -> str:
 
 def action_server_command(port: int, host: str = "") -> list[str]:
     """The one way this project starts an action server (also bot/testing.py)."""
-    return [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(port),
-            "--host", host or os.environ.get("ACTIONS_HOST", "127.0.0.1")]
+    return [
+        sys.executable,
+        "-m",
+        "bot.action_server",
+        "--actions",
+        "actions",
+        "--port",
+        str(port),
+        "--host",
+        host or os.environ.get("ACTIONS_HOST", "127.0.0.1"),
+    ]
 
 
 def wait_until_up(url: str, seconds: float) -> None:
@@ -73,13 +84,26 @@ def main() -> None:
         print(f"政策通: REST channel at http://localhost:{args.port}/webhooks/rest/webhook", flush=True)
         print(f"政策通: web chat at http://localhost:{args.port}/webchat/", flush=True)
         print(f"政策通: HTTP API token in RASA_API_TOKEN or {DATA_DIR / 'api_token'}", flush=True)
-        print(f"政策通: agent console at http://localhost:{args.port}/console/ (accounts: make agent NAME=…)",
-              flush=True)
+        print(
+            f"政策通: agent console at http://localhost:{args.port}/console/ (accounts: make agent NAME=…)", flush=True
+        )
         server = subprocess.Popen(
-            [RASA, "run", *common, "--credentials", "credentials.yml", "--enable-api",
-             f"--auth-token={api_token()}", "--port", str(args.port), "--interface", "127.0.0.1",
-             *cors_arguments(env)],
-            cwd=PROJECT_ROOT, env=env,
+            [
+                RASA,
+                "run",
+                *common,
+                "--credentials",
+                "credentials.yml",
+                "--enable-api",
+                f"--auth-token={api_token()}",
+                "--port",
+                str(args.port),
+                "--interface",
+                "127.0.0.1",
+                *cors_arguments(env),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
         )
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
         server.wait()

@@ -1,4 +1,5 @@
 """Start the assistant (action server + Rasa server) on free local ports — used by tests and benchmarks."""
+
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from policy_core.config import PROJECT_ROOT
+
 from .cors import cors_arguments
 from .run import action_server_command
 
@@ -51,8 +53,7 @@ class RunningAssistant:
 
     def post(self, path: str, payload: Any, timeout: float = 60) -> tuple[int, Any]:
         body = payload if isinstance(payload, (bytes, bytearray)) else json.dumps(payload).encode("utf-8")
-        request = urllib.request.Request(f"{self.url}{path}", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(f"{self.url}{path}", data=body, headers={"Content-Type": "application/json"})
         return self._send(request, timeout)
 
     def get(self, path: str, timeout: float = 30) -> tuple[int, Any]:
@@ -128,22 +129,49 @@ def start_assistant(
     # Every test resident comes from 127.0.0.1: the per-address limits (bot/rate_limit.py, the hand-off
     # ticket cap) would count a whole test suite as one flooding client. Tests of those limits set them.
     per_address_off = {"RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "0", "HANDOFF_TICKETS_PER_CLIENT_PER_MINUTE": "0"}
-    env = {**inherited, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
-           "TF_CPP_MIN_LOG_LEVEL": "2", "POLICY_DATA_DIR": str(data_dir), **per_address_off, **(extra_env or {})}
+    env = {
+        **inherited,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "POLICY_DATA_DIR": str(data_dir),
+        **per_address_off,
+        **(extra_env or {}),
+    }
     running = RunningAssistant(f"http://127.0.0.1:{rasa_port}", token, data_dir, log_dir, actions_url=actions_url)
     try:
         if actions_port is not None:
             actions = subprocess.Popen(
                 action_server_command(actions_port, "127.0.0.1"),
-                cwd=PROJECT_ROOT, env=env, stdout=open(log_dir / "actions.log", "wb"), stderr=subprocess.STDOUT,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=open(log_dir / "actions.log", "wb"),
+                stderr=subprocess.STDOUT,
             )
             running.processes.append(actions)
             _wait(f"{actions_url}/health", 90, actions)
         server = subprocess.Popen(
-            [RASA, "run", "-m", str(MODEL), "--endpoints", str(endpoints), "--credentials",
-             str(credentials), "--enable-api", f"--auth-token={token}",
-             "--port", str(rasa_port), "--interface", "127.0.0.1", *cors_arguments(env)],
-            cwd=PROJECT_ROOT, env=env, stdout=open(log_dir / "rasa.log", "wb"), stderr=subprocess.STDOUT,
+            [
+                RASA,
+                "run",
+                "-m",
+                str(MODEL),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(credentials),
+                "--enable-api",
+                f"--auth-token={token}",
+                "--port",
+                str(rasa_port),
+                "--interface",
+                "127.0.0.1",
+                *cors_arguments(env),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=open(log_dir / "rasa.log", "wb"),
+            stderr=subprocess.STDOUT,
         )
         running.processes.append(server)
         _wait(f"{running.url}/status?token={token}", 180, server)

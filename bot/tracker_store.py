@@ -9,6 +9,7 @@ When the database is unavailable or locked (SQLite waits `?timeout=` seconds, de
   a polite "please send it again" with 12345, and nothing is written for that message.
 Both cases log one clear ERROR line naming the conversation (never its contents).
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,18 +23,18 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from policy_core.config import database_url
 from policy_core.contact import find_raw_contact, vault
+from policy_core.db import prepare_sqlite
 from policy_core.handoff import HandoffQueue
 from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
 
-from policy_core.config import database_url
-from policy_core.db import prepare_sqlite
-
 logger = logging.getLogger(__name__)
 
-STORE_UNAVAILABLE_TEXT = ("抱歉，系统暂时繁忙，刚才这条消息没有处理成功，请稍后再发一次。"
-                          "着急的话请拨打12345政务服务便民热线。")
+STORE_UNAVAILABLE_TEXT = (
+    "抱歉，系统暂时繁忙，刚才这条消息没有处理成功，请稍后再发一次。着急的话请拨打12345政务服务便民热线。"
+)
 MAX_PENDING_CONVERSATIONS = 10_000  # bounds the memory an outage can take
 
 
@@ -97,8 +98,9 @@ class EnvSQLTrackerStore(SQLTrackerStore):
                 self._handoff = HandoffQueue()
             self._handoff.note_contact(sender_id, contact)
         except SQLAlchemyError as error:
-            logger.warning("contact of conversation %s not kept for a call-back (%s)", log_value(sender_id),
-                           type(error).__name__)
+            logger.warning(
+                "contact of conversation %s not kept for a call-back (%s)", log_value(sender_id), type(error).__name__
+            )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self._write_pending()
@@ -113,24 +115,37 @@ class EnvSQLTrackerStore(SQLTrackerStore):
         await self._write_pending()
         kept = self.pending.get(sender_id)
         if kept is not None:  # still not written: the kept tracker is the newest state
-            return DialogueStateTracker.from_dict(sender_id, [e.as_dict() for e in kept.events],
-                                                  self.domain.slots if self.domain else None)
+            return DialogueStateTracker.from_dict(
+                sender_id, [e.as_dict() for e in kept.events], self.domain.slots if self.domain else None
+            )
         try:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         except SQLAlchemyError as error:
-            logger.error("tracker store unavailable: could not read conversation %s (%s); "
-                         "the resident was asked to send the message again", log_value(sender_id), type(error).__name__)
+            logger.error(
+                "tracker store unavailable: could not read conversation %s (%s); "
+                "the resident was asked to send the message again",
+                log_value(sender_id),
+                type(error).__name__,
+            )
             raise TrackerStoreUnavailable(f"could not read conversation {sender_id}") from error
 
     def _keep(self, tracker: DialogueStateTracker, error: Exception) -> None:
         if tracker.sender_id not in self.pending and len(self.pending) >= MAX_PENDING_CONVERSATIONS:
-            logger.error("tracker store unavailable (%s): %d conversations already waiting in memory; "
-                         "conversation %s NOT kept", type(error).__name__, len(self.pending), log_value(tracker.sender_id))
+            logger.error(
+                "tracker store unavailable (%s): %d conversations already waiting in memory; conversation %s NOT kept",
+                type(error).__name__,
+                len(self.pending),
+                log_value(tracker.sender_id),
+            )
             return
         self.pending[tracker.sender_id] = tracker
-        logger.error("tracker store unavailable (%s): conversation %s kept in memory (%d waiting), "
-                     "written when the database is back", type(error).__name__, log_value(tracker.sender_id),
-                     len(self.pending))
+        logger.error(
+            "tracker store unavailable (%s): conversation %s kept in memory (%d waiting), "
+            "written when the database is back",
+            type(error).__name__,
+            log_value(tracker.sender_id),
+            len(self.pending),
+        )
 
     async def _write_pending(self) -> None:
         for sender_id, tracker in list(self.pending.items()):

@@ -9,6 +9,7 @@ A question is answered with a topic's facts only when
   example questions.
 The thresholds and the uncovered aspects are data (knowledge/answerability.yml).
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,14 @@ SETTINGS_FILE = "answerability.yml"
 UNCOVERED_INTENT = "uncovered_question"
 # How residents ask what no fact answers: procedures, local figures, their own records.
 UNCOVERED_TEMPLATES = (
-    "{term}怎么办理", "{term}去哪里办", "办{term}需要带什么材料", "{term}在手机上怎么弄", "{term}的流程是什么",
-    "{term}每个月具体多少钱", "我的{term}怎么查", "{term}在网上能办吗",
+    "{term}怎么办理",
+    "{term}去哪里办",
+    "办{term}需要带什么材料",
+    "{term}在手机上怎么弄",
+    "{term}的流程是什么",
+    "{term}每个月具体多少钱",
+    "我的{term}怎么查",
+    "{term}在网上能办吗",
 )
 
 
@@ -135,11 +142,18 @@ class AnswerabilityGate:
         stopped = len(candidates) < len([n for n, _ in ranked[: settings.candidates] if self.knowledge.by_topic(n)])
         reasons = []
         for strict in (True, False):
-            for position, (topic, confidence) in enumerate(candidates):
+            for topic, confidence in candidates:
                 runner_up = max((c for n, c in ranked if n != topic), default=0.0)
                 is_top = ranked[0][0] == topic
-                verdict = self._check(self.knowledge.by_topic(topic), topic, text, confidence, confidence - runner_up,
-                                      is_top, allow_without_aspect=not strict)
+                verdict = self._check(
+                    self.knowledge.by_topic(topic),
+                    topic,
+                    text,
+                    confidence,
+                    confidence - runner_up,
+                    is_top,
+                    allow_without_aspect=not strict,
+                )
                 if verdict.topic:
                     return verdict
                 if not strict:
@@ -163,16 +177,26 @@ class AnswerabilityGate:
         for topic, confidence in ranked:
             # A fact with no aspect group would match any follow-up ("谢谢啦"): those need their subject named.
             facts = [f for f in self.knowledge.by_topic(topic) if f.subject[0] in things and len(f.subject) > 1]
-            if (facts and confidence >= self.settings.min_confidence_with_aspect
-                    and any(names_aspect(f, text) and not asks_uncovered_aspect(f, text, self.settings) for f in facts)):
-                return GateDecision(topic, confidence, self.similarity(topic, text), "subject carried from the conversation")
+            if (
+                facts
+                and confidence >= self.settings.min_confidence_with_aspect
+                and any(names_aspect(f, text) and not asks_uncovered_aspect(f, text, self.settings) for f in facts)
+            ):
+                return GateDecision(
+                    topic, confidence, self.similarity(topic, text), "subject carried from the conversation"
+                )
         return GateDecision(None, reason="no follow-up on the same subject")
 
     def _only_topic_named(self, text: str, already: set[str]) -> Optional[GateDecision]:
         """NLU missed it, but the words name exactly one topic's subject and aspect, close to its examples."""
-        named = {fact.topic for fact in self.knowledge.facts
-                 if fact.topic not in already and names_thing(fact, text) and names_aspect(fact, text)
-                 and not asks_uncovered_aspect(fact, text, self.settings)}
+        named = {
+            fact.topic
+            for fact in self.knowledge.facts
+            if fact.topic not in already
+            and names_thing(fact, text)
+            and names_aspect(fact, text)
+            and not asks_uncovered_aspect(fact, text, self.settings)
+        }
         if len(named) != 1:
             return None
         topic = named.pop()
@@ -196,8 +220,12 @@ class AnswerabilityGate:
             if confidence >= settings.min_confidence_with_aspect:
                 return GateDecision(topic, confidence, similarity, "subject and aspect named")
             return GateDecision(None, confidence, similarity, "NLU not confident enough")
-        if (allow_without_aspect and is_top and confidence >= settings.min_confidence_without_aspect
-                and margin >= settings.min_margin_without_aspect
-                and similarity >= settings.min_similarity_without_aspect):
+        if (
+            allow_without_aspect
+            and is_top
+            and confidence >= settings.min_confidence_without_aspect
+            and margin >= settings.min_margin_without_aspect
+            and similarity >= settings.min_similarity_without_aspect
+        ):
             return GateDecision(topic, confidence, similarity, "subject named, NLU sure, close to an example")
         return GateDecision(None, confidence, similarity, "aspect not named")

@@ -1,4 +1,5 @@
 """Typed answers to residents' questions, computed from the knowledge base."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,11 +44,15 @@ class PolicyService:
     today: Callable[[], date] = field(default=today_in_china)
 
     @classmethod
-    def load(cls, directory: Path | str = DEFAULT_KNOWLEDGE_DIR, today: Callable[[], date] = today_in_china,
-             ) -> "PolicyService":
+    def load(
+        cls,
+        directory: Path | str = DEFAULT_KNOWLEDGE_DIR,
+        today: Callable[[], date] = today_in_china,
+    ) -> PolicyService:
         knowledge = load_knowledge_base(directory)
-        return cls(knowledge, load_routing_table(directory),
-                   AnswerabilityGate(knowledge, load_gate_settings(directory)), today)
+        return cls(
+            knowledge, load_routing_table(directory), AnswerabilityGate(knowledge, load_gate_settings(directory)), today
+        )
 
     def find_facts(
         self,

@@ -1,4 +1,5 @@
 """Person categories (参保人员类别) and how residents write them."""
+
 from __future__ import annotations
 
 from enum import Enum

@@ -1,4 +1,5 @@
 """Settings from environment variables, with embedded defaults (SQLite files under var/)."""
+
 from __future__ import annotations
 
 import os

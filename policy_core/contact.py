@@ -9,6 +9,7 @@ ticket used them. Without HANDOFF_CONTACT_KEY nothing is sealed: only the masked
 Make a key with `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`
 and keep it in the secret store, like the other secrets; changing it makes sealed contacts unreadable.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,10 @@ class ContactVault:
         try:
             self._fernet = Fernet(key.encode()) if key else None
         except (ValueError, TypeError) as error:
-            raise ValueError("HANDOFF_CONTACT_KEY must be a Fernet key (32 bytes, url-safe base64); "
-                             "make one with cryptography.fernet.Fernet.generate_key()") from error
+            raise ValueError(
+                "HANDOFF_CONTACT_KEY must be a Fernet key (32 bytes, url-safe base64); "
+                "make one with cryptography.fernet.Fernet.generate_key()"
+            ) from error
 
     @property
     def enabled(self) -> bool:

@@ -4,6 +4,7 @@ SQLite files hold residents' conversations and contact data: they are created pr
 private folder (0700) before SQLite opens them, and existing ones are made private. SQLite gives its
 journal and WAL files the main file's permissions.
 """
+
 from __future__ import annotations
 
 import os

@@ -7,23 +7,23 @@ Flood resistance: at most HANDOFF_TICKETS_PER_CLIENT_PER_MINUTE (default 10; 0 =
 (the channel's tag of the resident's network address, see bot/client.py) and minute; the open-ticket list
 is read from one indexed query, a page at a time, longest waiting first.
 """
+
 from __future__ import annotations
 
 import enum
 import os
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, delete, func, select, update
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from .contact import REQUEST_CONTACT, vault
-from .privacy import mask_personal_data
-
 from .config import database_url
+from .contact import REQUEST_CONTACT, vault
 from .db import create_engine, upgrade_schema
+from .privacy import mask_personal_data
 from .wording import HANDOFF_REASON_LABELS
 
 Base = declarative_base()
@@ -94,6 +94,7 @@ class TicketRow(Base):
 
 class ContactNoteRow(Base):
     """The latest contact a resident wrote in a conversation (sealed), for a hand-off that comes later."""
+
     __tablename__ = "handoff_contact_notes"
     conversation_id = Column(String(255), primary_key=True)
     sealed = Column(Text, nullable=False)
@@ -106,6 +107,7 @@ NOTE_LIFETIME = timedelta(days=1)
 class ReplyState(str, enum.Enum):
     """Where an agent's reply is: stored for a resident who is not connected (sent when they come back),
     pushed to an open page that has not confirmed it yet, or confirmed delivered."""
+
     WAITING = "waiting"
     SENT = "sent"
     DELIVERED = "delivered"
@@ -117,6 +119,7 @@ class ReplyState(str, enum.Enum):
 
 class ReplyRow(Base):
     """Agents' replies until the resident's page or channel confirms them (guaranteed delivery)."""
+
     __tablename__ = "handoff_replies"
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False)
@@ -130,6 +133,7 @@ class ReplyRow(Base):
 
 class NoteRow(Base):
     """Agents' private notes on a ticket (never shown to the resident), masked like everything stored."""
+
     __tablename__ = "handoff_notes"
     id = Column(Integer, primary_key=True)
     ticket_id = Column(Integer, nullable=False, index=True)
@@ -175,11 +179,24 @@ class Ticket:
     has_full_contact: bool = False
 
     @classmethod
-    def from_row(cls, row: TicketRow) -> "Ticket":
-        return cls(row.id, row.conversation_id, row.channel, HandoffReason(row.reason),
-                   TicketStatus(row.status), row.agent, row.contact, row.summary, _utc(row.created_at),
-                   bool(row.after_hours), _utc(row.taken_at), _utc(row.closed_at),
-                   Rating(row.rating) if row.rating else None, _utc(row.updated_at), bool(row.contact_sealed))
+    def from_row(cls, row: TicketRow) -> Ticket:
+        return cls(
+            row.id,
+            row.conversation_id,
+            row.channel,
+            HandoffReason(row.reason),
+            TicketStatus(row.status),
+            row.agent,
+            row.contact,
+            row.summary,
+            _utc(row.created_at),
+            bool(row.after_hours),
+            _utc(row.taken_at),
+            _utc(row.closed_at),
+            Rating(row.rating) if row.rating else None,
+            _utc(row.updated_at),
+            bool(row.contact_sealed),
+        )
 
 
 @dataclass(frozen=True)
@@ -198,7 +215,7 @@ class QueueCounts:
 def _utc(moment: Optional[datetime]) -> Optional[datetime]:
     # SQLite gives naive datetimes back; everything here is stored in UTC.
     if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment
 
 
@@ -222,16 +239,20 @@ class HandoffQueue:
         """Queue the conversation for a human; a conversation has at most one open ticket.
 
         TicketFlood when `client` (default: REQUEST_CLIENT) opened too many tickets in the last minute."""
-        now = datetime.now(timezone.utc)
-        client = (client or REQUEST_CLIENT.get() or None)
+        now = datetime.now(UTC)
+        client = client or REQUEST_CLIENT.get() or None
         client = client[:64] if client else None
         with self._session.begin() as session:
-            existing = session.execute(
-                select(TicketRow).where(
-                    TicketRow.conversation_id == conversation_id,
-                    TicketRow.status != TicketStatus.CLOSED.value,
+            existing = (
+                session.execute(
+                    select(TicketRow).where(
+                        TicketRow.conversation_id == conversation_id,
+                        TicketRow.status != TicketStatus.CLOSED.value,
+                    )
                 )
-            ).scalars().first()
+                .scalars()
+                .first()
+            )
             sealed = vault().seal(REQUEST_CONTACT.get())
             if sealed is None:
                 note = session.get(ContactNoteRow, conversation_id)
@@ -243,8 +264,11 @@ class HandoffQueue:
                 return Ticket.from_row(existing)
             cap = tickets_per_client_per_minute()
             if client and cap > 0:
-                recent = session.execute(select(func.count(TicketRow.id)).where(
-                    TicketRow.client == client, TicketRow.created_at >= now - timedelta(minutes=1))).scalar_one()
+                recent = session.execute(
+                    select(func.count(TicketRow.id)).where(
+                        TicketRow.client == client, TicketRow.created_at >= now - timedelta(minutes=1)
+                    )
+                ).scalar_one()
                 if recent >= cap:
                     raise TicketFlood(f"{recent} tickets from one client in the last minute")
             row = TicketRow(
@@ -266,12 +290,18 @@ class HandoffQueue:
 
     def open_ticket_for(self, conversation_id: str) -> Optional[Ticket]:
         with self._session() as session:
-            row = session.execute(
-                select(TicketRow).where(
-                    TicketRow.conversation_id == conversation_id,
-                    TicketRow.status != TicketStatus.CLOSED.value,
-                ).order_by(TicketRow.id.desc())
-            ).scalars().first()
+            row = (
+                session.execute(
+                    select(TicketRow)
+                    .where(
+                        TicketRow.conversation_id == conversation_id,
+                        TicketRow.status != TicketStatus.CLOSED.value,
+                    )
+                    .order_by(TicketRow.id.desc())
+                )
+                .scalars()
+                .first()
+            )
             return Ticket.from_row(row) if row else None
 
     def tickets(self, status: Optional[TicketStatus] = None) -> list[Ticket]:
@@ -287,12 +317,20 @@ class HandoffQueue:
         One query on the (status, created_at) index: no conversation is read."""
         open_statuses = (TicketStatus.WAITING.value, TicketStatus.TAKEN.value)
         with self._session() as session:
-            rows = session.execute(
-                select(TicketRow).where(TicketRow.status.in_(open_statuses))
-                .order_by(TicketRow.created_at, TicketRow.id).offset(max(0, offset)).limit(max(1, limit))
-            ).scalars().all()
+            rows = (
+                session.execute(
+                    select(TicketRow)
+                    .where(TicketRow.status.in_(open_statuses))
+                    .order_by(TicketRow.created_at, TicketRow.id)
+                    .offset(max(0, offset))
+                    .limit(max(1, limit))
+                )
+                .scalars()
+                .all()
+            )
             total = session.execute(
-                select(func.count(TicketRow.id)).where(TicketRow.status.in_(open_statuses))).scalar_one()
+                select(func.count(TicketRow.id)).where(TicketRow.status.in_(open_statuses))
+            ).scalar_one()
             return [Ticket.from_row(row) for row in rows], total
 
     def ticket(self, ticket_id: int) -> Optional[Ticket]:
@@ -302,7 +340,7 @@ class HandoffQueue:
 
     def take(self, ticket_id: int, agent: str) -> Ticket:
         """Give a waiting ticket to `agent`. One atomic UPDATE, so two agents can never both get it."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self._session.begin() as session:
             taken = session.execute(
                 update(TicketRow)
@@ -318,12 +356,13 @@ class HandoffQueue:
 
     def close(self, ticket_id: int, agent: str) -> Ticket:
         """Close a ticket the agent holds."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self._session.begin() as session:
             closed = session.execute(
                 update(TicketRow)
-                .where(TicketRow.id == ticket_id, TicketRow.status == TicketStatus.TAKEN.value,
-                       TicketRow.agent == agent)
+                .where(
+                    TicketRow.id == ticket_id, TicketRow.status == TicketStatus.TAKEN.value, TicketRow.agent == agent
+                )
                 .values(status=TicketStatus.CLOSED.value, closed_at=now, updated_at=now)
             ).rowcount
         ticket = self.ticket(ticket_id)
@@ -342,14 +381,16 @@ class HandoffQueue:
         return self._move(ticket_id, by, to, supervisor)
 
     def _move(self, ticket_id: int, by: str, to: Optional[str], supervisor: bool) -> Ticket:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         allowed = [TicketStatus.TAKEN.value] + ([TicketStatus.WAITING.value] if supervisor and to else [])
         conditions = [TicketRow.id == ticket_id, TicketRow.status.in_(allowed)]
         if not supervisor:
             conditions.append(TicketRow.agent == by)
-        values = ({"status": TicketStatus.TAKEN.value, "agent": to, "taken_at": now, "agent_seen_at": now}
-                  if to else {"status": TicketStatus.WAITING.value, "agent": None, "taken_at": None,
-                              "agent_seen_at": None})
+        values = (
+            {"status": TicketStatus.TAKEN.value, "agent": to, "taken_at": now, "agent_seen_at": now}
+            if to
+            else {"status": TicketStatus.WAITING.value, "agent": None, "taken_at": None, "agent_seen_at": None}
+        )
         with self._session.begin() as session:
             moved = session.execute(update(TicketRow).where(*conditions).values(updated_at=now, **values)).rowcount
         ticket = self.ticket(ticket_id)
@@ -361,29 +402,49 @@ class HandoffQueue:
 
     def touch_agent(self, agent: str, every: timedelta = timedelta(seconds=30)) -> None:
         """The agent is active in the console: their tickets are not idle (written at most every `every`)."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self._session.begin() as session:
-            session.execute(update(TicketRow).where(
-                TicketRow.agent == agent, TicketRow.status == TicketStatus.TAKEN.value,
-                (TicketRow.agent_seen_at.is_(None)) | (TicketRow.agent_seen_at < now - every),
-            ).values(agent_seen_at=now).execution_options(synchronize_session=False))
+            session.execute(
+                update(TicketRow)
+                .where(
+                    TicketRow.agent == agent,
+                    TicketRow.status == TicketStatus.TAKEN.value,
+                    (TicketRow.agent_seen_at.is_(None)) | (TicketRow.agent_seen_at < now - every),
+                )
+                .values(agent_seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
 
     def release_idle(self, idle: timedelta) -> list[Ticket]:
         """Return to the queue every taken ticket whose agent has not been active for `idle`."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         released = []
         with self._session.begin() as session:
-            rows = session.execute(select(TicketRow).where(
-                TicketRow.status == TicketStatus.TAKEN.value,
-                func.coalesce(TicketRow.agent_seen_at, TicketRow.taken_at) < now - idle)).scalars().all()
+            rows = (
+                session.execute(
+                    select(TicketRow).where(
+                        TicketRow.status == TicketStatus.TAKEN.value,
+                        func.coalesce(TicketRow.agent_seen_at, TicketRow.taken_at) < now - idle,
+                    )
+                )
+                .scalars()
+                .all()
+            )
             for row in rows:
                 # Only if still idle and taken: an agent acting at this moment keeps the ticket.
-                if session.execute(update(TicketRow).where(
-                        TicketRow.id == row.id, TicketRow.status == TicketStatus.TAKEN.value,
+                if session.execute(
+                    update(TicketRow)
+                    .where(
+                        TicketRow.id == row.id,
+                        TicketRow.status == TicketStatus.TAKEN.value,
                         TicketRow.agent == row.agent,
                         func.coalesce(TicketRow.agent_seen_at, TicketRow.taken_at) < now - idle,
-                ).values(status=TicketStatus.WAITING.value, agent=None, taken_at=None, agent_seen_at=None,
-                         updated_at=now).execution_options(synchronize_session=False)).rowcount:
+                    )
+                    .values(
+                        status=TicketStatus.WAITING.value, agent=None, taken_at=None, agent_seen_at=None, updated_at=now
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount:
                     released.append(row.id)
         return [ticket for ticket in (self.ticket(i) for i in released) if ticket]
 
@@ -392,7 +453,7 @@ class HandoffQueue:
         sealed = vault().seal(contact)
         if sealed is None:
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self._session.begin() as session:
             note = session.get(ContactNoteRow, conversation_id)
             if note is None:
@@ -410,20 +471,34 @@ class HandoffQueue:
 
     def erase_contacts(self, retention: timedelta) -> int:
         """Erase sealed contacts of tickets closed more than `retention` ago, and old notes; how many."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self._session.begin() as session:
-            erased = session.execute(update(TicketRow).where(
-                TicketRow.status == TicketStatus.CLOSED.value, TicketRow.contact_sealed.is_not(None),
-                TicketRow.closed_at < now - retention).values(contact_sealed=None)
-                .execution_options(synchronize_session=False)).rowcount
-            erased += session.execute(delete(ContactNoteRow).where(ContactNoteRow.noted_at < now - NOTE_LIFETIME)
-                                      .execution_options(synchronize_session=False)).rowcount
+            erased = session.execute(
+                update(TicketRow)
+                .where(
+                    TicketRow.status == TicketStatus.CLOSED.value,
+                    TicketRow.contact_sealed.is_not(None),
+                    TicketRow.closed_at < now - retention,
+                )
+                .values(contact_sealed=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            erased += session.execute(
+                delete(ContactNoteRow)
+                .where(ContactNoteRow.noted_at < now - NOTE_LIFETIME)
+                .execution_options(synchronize_session=False)
+            ).rowcount
         return erased
 
     def add_reply(self, conversation_id: str, ticket_id: int, text: str) -> int:
         with self._session.begin() as session:
-            row = ReplyRow(conversation_id=conversation_id, ticket_id=ticket_id, text=text,
-                           state=ReplyState.WAITING.value, created_at=datetime.now(timezone.utc))
+            row = ReplyRow(
+                conversation_id=conversation_id,
+                ticket_id=ticket_id,
+                text=text,
+                state=ReplyState.WAITING.value,
+                created_at=datetime.now(UTC),
+            )
             session.add(row)
             session.flush()
             return row.id
@@ -435,10 +510,13 @@ class HandoffQueue:
             conditions.append(ReplyRow.conversation_id == conversation_id)
         values = {"state": ReplyState(state).value}
         if state is ReplyState.DELIVERED:
-            values["delivered_at"] = datetime.now(timezone.utc)
+            values["delivered_at"] = datetime.now(UTC)
         with self._session.begin() as session:
-            return bool(session.execute(update(ReplyRow).where(*conditions).values(**values)
-                                        .execution_options(synchronize_session=False)).rowcount)
+            return bool(
+                session.execute(
+                    update(ReplyRow).where(*conditions).values(**values).execution_options(synchronize_session=False)
+                ).rowcount
+            )
 
     def drop_reply(self, reply_id: int) -> None:
         with self._session.begin() as session:
@@ -446,9 +524,18 @@ class HandoffQueue:
 
     def undelivered_replies(self, conversation_id: str) -> list[PendingReply]:
         with self._session() as session:
-            rows = session.execute(select(ReplyRow).where(
-                ReplyRow.conversation_id == conversation_id, ReplyRow.state != ReplyState.DELIVERED.value,
-            ).order_by(ReplyRow.id)).scalars().all()
+            rows = (
+                session.execute(
+                    select(ReplyRow)
+                    .where(
+                        ReplyRow.conversation_id == conversation_id,
+                        ReplyRow.state != ReplyState.DELIVERED.value,
+                    )
+                    .order_by(ReplyRow.id)
+                )
+                .scalars()
+                .all()
+            )
             return [PendingReply(r.id, r.conversation_id, r.ticket_id, r.text, ReplyState(r.state)) for r in rows]
 
     def reply_states(self, ticket_id: int) -> dict[int, ReplyState]:
@@ -460,8 +547,9 @@ class HandoffQueue:
         with self._session.begin() as session:
             if session.get(TicketRow, ticket_id) is None:
                 raise KeyError(ticket_id)
-            row = NoteRow(ticket_id=ticket_id, agent=agent, text=mask_personal_data(text)[:2000],
-                          created_at=datetime.now(timezone.utc))
+            row = NoteRow(
+                ticket_id=ticket_id, agent=agent, text=mask_personal_data(text)[:2000], created_at=datetime.now(UTC)
+            )
             session.add(row)
             session.flush()
             return Note(row.id, row.ticket_id, row.agent, row.text, _utc(row.created_at))
@@ -476,36 +564,54 @@ class HandoffQueue:
         conditions = [TicketRow.status == TicketStatus.CLOSED.value]
         if search:
             pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            conditions.append(TicketRow.conversation_id.like(pattern, escape="\\")
-                              | TicketRow.agent.like(pattern, escape="\\")
-                              | TicketRow.summary.like(pattern, escape="\\"))
+            conditions.append(
+                TicketRow.conversation_id.like(pattern, escape="\\")
+                | TicketRow.agent.like(pattern, escape="\\")
+                | TicketRow.summary.like(pattern, escape="\\")
+            )
         with self._session() as session:
-            rows = session.execute(select(TicketRow).where(*conditions)
-                                   .order_by(TicketRow.closed_at.desc(), TicketRow.id.desc())
-                                   .offset(max(0, offset)).limit(max(1, limit))).scalars().all()
+            rows = (
+                session.execute(
+                    select(TicketRow)
+                    .where(*conditions)
+                    .order_by(TicketRow.closed_at.desc(), TicketRow.id.desc())
+                    .offset(max(0, offset))
+                    .limit(max(1, limit))
+                )
+                .scalars()
+                .all()
+            )
             total = session.execute(select(func.count(TicketRow.id)).where(*conditions)).scalar_one()
             return [Ticket.from_row(row) for row in rows], total
 
     def record_rating(self, conversation_id: str, rating: Rating) -> Optional[Ticket]:
         """Store the resident's rating on the conversation's latest closed, unrated ticket."""
         with self._session.begin() as session:
-            row = session.execute(
-                select(TicketRow)
-                .where(TicketRow.conversation_id == conversation_id,
-                       TicketRow.status == TicketStatus.CLOSED.value, TicketRow.rating.is_(None))
-                .order_by(TicketRow.id.desc())
-            ).scalars().first()
+            row = (
+                session.execute(
+                    select(TicketRow)
+                    .where(
+                        TicketRow.conversation_id == conversation_id,
+                        TicketRow.status == TicketStatus.CLOSED.value,
+                        TicketRow.rating.is_(None),
+                    )
+                    .order_by(TicketRow.id.desc())
+                )
+                .scalars()
+                .first()
+            )
             if row is None:
                 return None
             row.rating = Rating(rating).value
-            row.updated_at = datetime.now(timezone.utc)
+            row.updated_at = datetime.now(UTC)
             return Ticket.from_row(row)
 
     def counts(self, since: datetime) -> QueueCounts:
         """Waiting and taken now; closed since `since` (e.g. China-time midnight); ratings of all closed."""
         # SQLite keeps no time zone: every moment is stored and compared in UTC, `since` too.
-        since = (since if since.tzinfo else since.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        since = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(UTC)
         with self._session() as session:
+
             def count(*conditions) -> int:
                 return session.execute(select(func.count(TicketRow.id)).where(*conditions)).scalar_one()
 

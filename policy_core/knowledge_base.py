@@ -1,4 +1,5 @@
 """The policy knowledge base: YAML files under knowledge/, validated when loaded."""
+
 from __future__ import annotations
 
 import re
@@ -193,8 +194,14 @@ def _parse_sources(data: Any, file: str) -> dict[str, Source]:
             raise KnowledgeBaseError(file, entry, f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
         if source_id in sources:
             raise KnowledgeBaseError(file, entry, "duplicate source id")
-        sources[source_id] = Source(source_id, _require(raw, "title", str, file, entry), date, raw.get("file"),
-                                    raw.get("law_file"), raw.get("url"))
+        sources[source_id] = Source(
+            source_id,
+            _require(raw, "title", str, file, entry),
+            date,
+            raw.get("file"),
+            raw.get("law_file"),
+            raw.get("url"),
+        )
     return sources
 
 

@@ -1,5 +1,6 @@
 """The official law texts in ../shared/laws (one Markdown file per law, named with its version date), read by
 article, so that every article a fact cites can be checked against the text."""
+
 from __future__ import annotations
 
 import os
@@ -25,7 +26,7 @@ def articles(law_file: str) -> dict[str, str]:
     matches = list(_ARTICLE.finditer(text))
     for match, following in zip(matches, [*matches[1:], None]):
         end = following.start() if following else len(text)
-        body = text[match.start():end]
+        body = text[match.start() : end]
         body = body.split("\n## ")[0]  # a chapter heading ends the article
         found.setdefault(match.group(1), body.strip())
     return found
@@ -44,8 +45,11 @@ def citation_problems(fact: PolicyFact, law_files: dict[str, str]) -> list[str]:
             problems.append(f"{basis.title} has no {basis.article} in {law_files[basis.title]}")
     if cited and fact.key_figures:
         first = articles(law_files[cited[0].title]).get(cited[0].article or "", "")
-        problems += [f"key figure {figure!r} is not in {cited[0].title}{cited[0].article}"
-                     for figure in fact.key_figures if figure not in first]
+        problems += [
+            f"key figure {figure!r} is not in {cited[0].title}{cited[0].article}"
+            for figure in fact.key_figures
+            if figure not in first
+        ]
     if fact.source.is_law and not fact.key_figures:
         problems.append("a fact from a law names at least one key figure of its article")
     return problems

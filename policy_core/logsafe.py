@@ -3,6 +3,7 @@
 Control characters (\\n, \\r, ESC, …) and backslashes are escaped, so a value can never start a new,
 forged log line or colour a terminal; long values are cut.
 """
+
 from __future__ import annotations
 
 from typing import Any

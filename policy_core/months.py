@@ -1,4 +1,5 @@
 """Month expressions as residents write them: 1月, 一月, 十二月份, １０月, 上个月, 去年12月, 2025年3月."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ class YearMonth:
         if not 1900 <= self.year <= 2200:
             raise MonthParseError(f"年份不合理：{self.year}")
 
-    def plus_months(self, count: int) -> "YearMonth":
+    def plus_months(self, count: int) -> YearMonth:
         index = self.year * 12 + (self.month - 1) + count
         return YearMonth(index // 12, index % 12 + 1)
 
@@ -29,18 +30,27 @@ class YearMonth:
         return f"{self.year:04d}-{self.month:02d}"
 
     @classmethod
-    def from_slot(cls, value: str) -> "YearMonth":
+    def from_slot(cls, value: str) -> YearMonth:
         match = re.fullmatch(r"(\d{4})-(\d{2})", str(value).strip())
         if not match:
             raise MonthParseError(f"不是年月格式：{value!r}")
         return cls(int(match.group(1)), int(match.group(2)))
 
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-           "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
-_RELATIVE = {"上上个月": -2, "上上月": -2, "上个月": -1, "上月": -1, "这个月": 0, "本月": 0,
-             "当月": 0, "这月": 0, "下个月": 1, "下月": 1}
+_RELATIVE = {
+    "上上个月": -2,
+    "上上月": -2,
+    "上个月": -1,
+    "上月": -1,
+    "这个月": 0,
+    "本月": 0,
+    "当月": 0,
+    "这月": 0,
+    "下个月": 1,
+    "下月": 1,
+}
 _MONTH_RE = re.compile(
     r"(?:(?P<year>\d{4}|[零〇一二三四五六七八九]{4})年|(?P<rel_year>去年|今年|前年|明年))?"
     r"\s*(?<![\d零〇一二三四五六七八九十])(?P<month>\d{1,2}|十[一二]?|[一二三四五六七八九]|正|腊)\s*月"

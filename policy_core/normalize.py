@@ -1,4 +1,5 @@
 """Resident text as the rest of the core reads it: simplified characters, half-width digits and letters."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Mask personal data (ID numbers, bank cards, mobile numbers, e-mail) before it is stored or logged."""
+
 from __future__ import annotations
 
 import re

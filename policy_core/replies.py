@@ -1,10 +1,11 @@
 """What the assistant says to one resident message: plain data in (text, NLU ranking, what we remember),
 finished messages out. The Rasa actions only translate a `Reply` into events."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Optional, Sequence
+from typing import Optional
 
 from . import wording
 from .answers import NotCovered, PolicyService
@@ -16,8 +17,8 @@ from .routing import Route
 from .rules import format_years, injury_claim_deadline, late_fee, pension_years, unemployment_period
 from .understanding import (
     accident_date,
-    asks_for_a_human,
     amount_mentioned,
+    asks_for_a_human,
     asks_for_someone_elses_records,
     categories_mentioned,
     days_mentioned,
@@ -77,8 +78,9 @@ def respond(service: PolicyService, question: Question) -> Reply:
     if is_english(text):
         route = service.routing.route_english(text)
         agencies = [route.agency] + [a for a in service.routing.agencies.values() if a.id != route.agency.id]
-        return Reply((wording.english_reply(agencies),), ROUTED if route.in_domain else OUT_OF_DOMAIN,
-                     agency=route.agency.id)
+        return Reply(
+            (wording.english_reply(agencies),), ROUTED if route.in_domain else OUT_OF_DOMAIN, agency=route.agency.id
+        )
     if asks_for_a_human(text):
         return Reply((), ROUTED, handoff_reason="asked_for_human")
     if asks_for_someone_elses_records(text):
@@ -93,7 +95,9 @@ def respond(service: PolicyService, question: Question) -> Reply:
     if decision.topic:
         return _answer(service, decision.topic, text, question, decision.reason)
 
-    if question.intent == FOLLOW_UP_INTENT or (question.intent in NOT_UNDERSTOOD_INTENTS and _fills_slot(question, text, service)):
+    if question.intent == FOLLOW_UP_INTENT or (
+        question.intent in NOT_UNDERSTOOD_INTENTS and _fills_slot(question, text, service)
+    ):
         if question.last_topic and service.knowledge.by_topic(question.last_topic):
             return _answer(service, question.last_topic, text, question, "follow-up")
 
@@ -101,8 +105,9 @@ def respond(service: PolicyService, question: Question) -> Reply:
     if question.intent in wording.CHITCHAT and route.subject is None:
         return Reply((wording.CHITCHAT[question.intent],), CHITCHAT)
     if route.subject is not None:
-        return Reply((wording.routed(route),), ROUTED, offer_handoff=True, agency=route.agency.id,
-                     gate_reason=decision.reason)
+        return Reply(
+            (wording.routed(route),), ROUTED, offer_handoff=True, agency=route.agency.id, gate_reason=decision.reason
+        )
     if question.intent == OUT_OF_SCOPE_INTENT:
         return Reply((wording.OUT_OF_DOMAIN,), OUT_OF_DOMAIN, agency="other", gate_reason=decision.reason)
     if question.intent in NOT_UNDERSTOOD_INTENTS and question.previous_intent in NOT_UNDERSTOOD_INTENTS:
@@ -110,8 +115,13 @@ def respond(service: PolicyService, question: Question) -> Reply:
     if question.intent in NOT_UNDERSTOOD_INTENTS or question.intent is None:
         return Reply((wording.NOT_UNDERSTOOD,), NOT_UNDERSTOOD, gate_reason=decision.reason)
     # NLU named a policy topic the question is not about, or a conversation intent with policy words.
-    return Reply((wording.routed(Route(service.routing.agency("other"))),), ROUTED, offer_handoff=True,
-                 agency="other", gate_reason=decision.reason)
+    return Reply(
+        (wording.routed(Route(service.routing.agency("other"))),),
+        ROUTED,
+        offer_handoff=True,
+        agency="other",
+        gate_reason=decision.reason,
+    )
 
 
 def _payload(service: PolicyService, question: Question) -> Reply:
@@ -129,14 +139,21 @@ def _payload(service: PolicyService, question: Question) -> Reply:
 
 def _missed(intent: Optional[str], confidence: float) -> bool:
     """Not understood: NLU said so, or it could only guess "out of scope" (noise such as "嘀嘀嘀 mnbvc")."""
-    return intent is None or intent in NOT_UNDERSTOOD_INTENTS or (
-        intent == OUT_OF_SCOPE_INTENT and confidence < UNSURE_OUT_OF_SCOPE)
+    return (
+        intent is None
+        or intent in NOT_UNDERSTOOD_INTENTS
+        or (intent == OUT_OF_SCOPE_INTENT and confidence < UNSURE_OUT_OF_SCOPE)
+    )
 
 
 def _fills_slot(question: Question, text: str, service: PolicyService) -> bool:
     """The message tells a category or a month ("退休", "三月份"), as a reply to what we asked."""
-    return (bool(question.entity_categories) or question.entity_month or bool(categories_mentioned(text))
-            or months_mentioned(text, service.today()).contribution is not None)
+    return (
+        bool(question.entity_categories)
+        or question.entity_month
+        or bool(categories_mentioned(text))
+        or months_mentioned(text, service.today()).contribution is not None
+    )
 
 
 # --- answering one topic --------------------------------------------------------------------------------
@@ -173,8 +190,7 @@ def _answer(service: PolicyService, topic: str, text: str, question: Question, w
     offer = any(f.offer_handoff for f in facts) and not handoff
     if offer:
         messages.append(wording.PERSONAL_RECORDS_OFFER)
-    return _reply(topic, tuple(messages), ANSWERED, categories, offer_handoff=offer, handoff_reason=handoff,
-                  why=why)
+    return _reply(topic, tuple(messages), ANSWERED, categories, offer_handoff=offer, handoff_reason=handoff, why=why)
 
 
 def _categories(text: str, question: Question) -> list[PersonCategory]:
@@ -209,8 +225,7 @@ def _eligibility_answer(topic, facts, categories, why) -> Reply:
             return _reply(topic, (wording.fact_answer(chosen, None),), ANSWERED, categories, why=why)
     with_account = [c for c in PersonCategory for f in facts if f.applies_to_category(c) and f.rule.has_account]
     without = [c for c in PersonCategory for f in facts if f.applies_to_category(c) and not f.rule.has_account]
-    return _reply(topic, (wording.eligibility_overview(with_account, without, facts),), ANSWERED, categories,
-                  why=why)
+    return _reply(topic, (wording.eligibility_overview(with_account, without, facts),), ANSWERED, categories, why=why)
 
 
 def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
@@ -245,11 +260,17 @@ def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
         counted = mentioned.paid_in or month
         arrival_month = counted.plus_months(rule.months_after)
         claimed = _claimed_date(mentioned.claimed_arrival, month)
-        cases.append(wording.ArrivalCase(
-            category, fact, month.year, month.month,
-            (mentioned.paid_in.year, mentioned.paid_in.month) if mentioned.paid_in else None,
-            date(arrival_month.year, arrival_month.month, rule.day_of_month), claimed,
-        ))
+        cases.append(
+            wording.ArrivalCase(
+                category,
+                fact,
+                month.year,
+                month.month,
+                (mentioned.paid_in.year, mentioned.paid_in.month) if mentioned.paid_in else None,
+                date(arrival_month.year, arrival_month.month, rule.day_of_month),
+                claimed,
+            )
+        )
     messages = [wording.arrival_answer(cases, assumed_year)]
     if len(wanted) > 1 and not categories:
         messages.append(wording.ASK_PERSON_CATEGORY)
@@ -293,8 +314,9 @@ def _law_rule(service, topic, fact, rule: LawRule, text, categories, why) -> Rep
         ask = wording.ASK_YEARS
         if years is not None:
             verdict = pension_years(years)
-            computed = wording.pension_years_computed(format_years(years), verdict.enough,
-                                                      format_years(verdict.missing_years))
+            computed = wording.pension_years_computed(
+                format_years(years), verdict.enough, format_years(verdict.missing_years)
+            )
     elif rule.kind == "injury_claim_deadline":
         accident = accident_date(text, service.today())
         ask = wording.ASK_ACCIDENT_DATE
@@ -311,9 +333,11 @@ def _law_rule(service, topic, fact, rule: LawRule, text, categories, why) -> Rep
     return _reply(topic, (message,), ANSWERED, categories, why=why)
 
 
-def _reply(topic, messages, outcome, categories, month=None, offer_handoff=False, handoff_reason=None,
-           agency=None, why="") -> Reply:
+def _reply(
+    topic, messages, outcome, categories, month=None, offer_handoff=False, handoff_reason=None, agency=None, why=""
+) -> Reply:
     remembered = categories[0].value if len(categories) == 1 else None
     fact_ids = tuple(i for m in messages for i in m.fact_ids)
-    return Reply(tuple(messages), outcome, topic, remembered, month, offer_handoff, handoff_reason, agency,
-                 why, fact_ids)
+    return Reply(
+        tuple(messages), outcome, topic, remembered, month, offer_handoff, handoff_reason, agency, why, fact_ids
+    )

@@ -1,4 +1,5 @@
 """Who handles what (knowledge/routing.yml): the agency and hotline for a question the assistant cannot answer."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -90,8 +91,10 @@ def load_routing_table(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> Routing
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise KnowledgeBaseError(ROUTING_FILE, "-", f"cannot be read: {error}") from error
-    if not isinstance(data, dict) or not isinstance(data.get("agencies"), list) or not isinstance(
-        data.get("subjects"), list
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("agencies"), list)
+        or not isinstance(data.get("subjects"), list)
     ):
         raise KnowledgeBaseError(ROUTING_FILE, "-", "needs 'agencies' and 'subjects' lists")
     agencies = {}
@@ -124,5 +127,12 @@ def _agency(raw: Any) -> Agency:
     hotline = str(raw["hotline"]) if raw.get("hotline") else None
     if hotline and not (source.get("url") or source.get("seed") or source.get("law")):
         raise KnowledgeBaseError(ROUTING_FILE, entry, "a hotline number needs a source (url, seed or law)")
-    return Agency(raw["id"], str(raw["name"]), hotline, raw.get("hotline_name"), source.get("title"),
-                  source.get("url"), tuple(str(t).lower() for t in raw.get("english_terms") or ()))
+    return Agency(
+        raw["id"],
+        str(raw["name"]),
+        hotline,
+        raw.get("hotline_name"),
+        source.get("title"),
+        source.get("url"),
+        tuple(str(t).lower() for t in raw.get("english_terms") or ()),
+    )

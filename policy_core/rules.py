@@ -1,4 +1,5 @@
 """Rules of national law computed from the resident's own numbers. Pure functions; the wording is elsewhere."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

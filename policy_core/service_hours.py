@@ -4,6 +4,7 @@ Format: "always" (the default), or day ranges with a time range, separated by ";
 "mon-fri 09:00-18:00; sat 09:00-12:00". Outside these hours a hand-off still queues the
 conversation (the resident leaves a message), but the resident is told nobody is on duty.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,7 +44,7 @@ class ServiceHours:
     periods: tuple[Period, ...]  # empty = always on duty
 
     @classmethod
-    def parse(cls, text: Optional[str]) -> "ServiceHours":
+    def parse(cls, text: Optional[str]) -> ServiceHours:
         text = (text or "").strip().lower()
         if text in ("", "always", "24/7"):
             return cls(())
@@ -64,7 +65,7 @@ class ServiceHours:
         return cls(tuple(periods))
 
     @classmethod
-    def from_env(cls) -> "ServiceHours":
+    def from_env(cls) -> ServiceHours:
         return cls.parse(os.environ.get("HANDOFF_SERVICE_HOURS"))
 
     def on_duty(self, moment: Optional[datetime] = None) -> bool:

@@ -3,6 +3,7 @@
 Everything here reads normalized text (policy_core.normalize) and returns plain values; nothing is guessed
 when the wording does not say it.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,35 +18,181 @@ from .categories import PersonCategory, parse_person_category
 from .months import MonthParseError, YearMonth, parse_month
 
 # Context that implies a category when the resident does not name it ("我在厂里上班" → 在职).
-_IN_SERVICE_CONTEXT = ("上班", "单位", "公司", "入职", "工资", "厂里", "打工", "在岗", "在职", "职工医保", "上着班",
-                       "还在干", "没退休", "还没退", "工作单位", "用人单位", "老板")
-_RETIRED_CONTEXT = ("退休金", "退了休", "退休了", "退休的", "退休人员", "已退休", "退休职工", "领养老金", "退下来", "已经退了", "我退了",
-                    "老退休")
+_IN_SERVICE_CONTEXT = (
+    "上班",
+    "单位",
+    "公司",
+    "入职",
+    "工资",
+    "厂里",
+    "打工",
+    "在岗",
+    "在职",
+    "职工医保",
+    "上着班",
+    "还在干",
+    "没退休",
+    "还没退",
+    "工作单位",
+    "用人单位",
+    "老板",
+)
+_RETIRED_CONTEXT = (
+    "退休金",
+    "退了休",
+    "退休了",
+    "退休的",
+    "退休人员",
+    "已退休",
+    "退休职工",
+    "领养老金",
+    "退下来",
+    "已经退了",
+    "我退了",
+    "老退休",
+)
 # Another person the resident speaks for ("我爸退休了").
-_RELATIVES = ("我爸", "我妈", "爸爸", "妈妈", "父亲", "母亲", "老伴", "老公", "老婆", "爱人", "媳妇", "丈夫",
-              "妻子", "儿子", "女儿", "孩子", "我哥", "我姐", "我弟", "我妹", "公公", "婆婆", "岳父", "岳母",
-              "我爷爷", "我奶奶", "老爷子", "老太太", "老头", "我家老", "我对象", "同事", "朋友", "邻居")
-_CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\s]+|(?=(?:我爸|我妈|老伴|我爱人|我老公|我老婆|他|她)(?:已经|今年|是|在|退|上))")
+_RELATIVES = (
+    "我爸",
+    "我妈",
+    "爸爸",
+    "妈妈",
+    "父亲",
+    "母亲",
+    "老伴",
+    "老公",
+    "老婆",
+    "爱人",
+    "媳妇",
+    "丈夫",
+    "妻子",
+    "儿子",
+    "女儿",
+    "孩子",
+    "我哥",
+    "我姐",
+    "我弟",
+    "我妹",
+    "公公",
+    "婆婆",
+    "岳父",
+    "岳母",
+    "我爷爷",
+    "我奶奶",
+    "老爷子",
+    "老太太",
+    "老头",
+    "我家老",
+    "我对象",
+    "同事",
+    "朋友",
+    "邻居",
+)
+_CLAUSE_SPLIT = re.compile(
+    r"[，,。；;！!？?\s]+|(?=(?:我爸|我妈|老伴|我爱人|我老公|我老婆|他|她)(?:已经|今年|是|在|退|上))"
+)
 
 # Someone else's personal records: the assistant never looks them up for a third party.
-_THIRD_PARTY = ("邻居", "别人", "他人", "朋友", "同事", "亲戚", "同学", "熟人", "陌生人", "他的", "她的", "人家的",
-                "我爸的", "我妈的", "老伴的", "老公的", "老婆的", "爱人的", "儿子的", "女儿的", "父母的", "家人的",
-                "我爸爸的", "我妈妈的", "父亲的", "母亲的", "前妻", "前夫", "员工", "租客", "房客", "楼下", "楼上",
-                "婆婆", "公公", "房东", "他身份证", "她身份证", "他医保", "她医保", "他社保", "她社保", "他养老", "她养老", "他的医保", "她的医保")
-_RECORDS = ("余额", "还剩", "剩多少", "剩下多少", "还有多少钱", "有多少钱", "缴费记录", "缴费明细", "参保记录",
-            "交了几年", "交了多少", "缴了几年", "缴了多少", "流水", "明细", "账户信息", "个人信息", "身份证号",
-            "交没交", "缴没缴", "记录", "到了没", "到账没", "有没有交", "有没有缴", "断过", "报销了多少",
-            "发多少", "领多少", "交社保", "交了社保", "报销了多少")
+_THIRD_PARTY = (
+    "邻居",
+    "别人",
+    "他人",
+    "朋友",
+    "同事",
+    "亲戚",
+    "同学",
+    "熟人",
+    "陌生人",
+    "他的",
+    "她的",
+    "人家的",
+    "我爸的",
+    "我妈的",
+    "老伴的",
+    "老公的",
+    "老婆的",
+    "爱人的",
+    "儿子的",
+    "女儿的",
+    "父母的",
+    "家人的",
+    "我爸爸的",
+    "我妈妈的",
+    "父亲的",
+    "母亲的",
+    "前妻",
+    "前夫",
+    "员工",
+    "租客",
+    "房客",
+    "楼下",
+    "楼上",
+    "婆婆",
+    "公公",
+    "房东",
+    "他身份证",
+    "她身份证",
+    "他医保",
+    "她医保",
+    "他社保",
+    "她社保",
+    "他养老",
+    "她养老",
+    "他的医保",
+    "她的医保",
+)
+_RECORDS = (
+    "余额",
+    "还剩",
+    "剩多少",
+    "剩下多少",
+    "还有多少钱",
+    "有多少钱",
+    "缴费记录",
+    "缴费明细",
+    "参保记录",
+    "交了几年",
+    "交了多少",
+    "缴了几年",
+    "缴了多少",
+    "流水",
+    "明细",
+    "账户信息",
+    "个人信息",
+    "身份证号",
+    "交没交",
+    "缴没缴",
+    "记录",
+    "到了没",
+    "到账没",
+    "有没有交",
+    "有没有缴",
+    "断过",
+    "报销了多少",
+    "发多少",
+    "领多少",
+    "交社保",
+    "交了社保",
+    "报销了多少",
+)
 _LOOKUP = ("查", "看看", "看一下", "告诉我", "帮我", "调出", "打印", "多少")
-_NAMED_PERSON = re.compile(r"(?:帮我|给我|替我|帮忙)?查(?:一下|查|询)?(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是)")
+_NAMED_PERSON = re.compile(
+    r"(?:帮我|给我|替我|帮忙)?查(?:一下|查|询)?(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是)"
+)
 
 _DATE_RE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?P<day>\d{1,2})\s*[号日]")
-_MONTH_TOKEN = re.compile(r"(?:(?:\d{4}|去年|今年|前年|明年)年?)?\s*(?<!\d)(?P<month>\d{1,2})\s*月(?:份)?(?!\s*\d{1,2}\s*[号日])")
+_MONTH_TOKEN = re.compile(
+    r"(?:(?:\d{4}|去年|今年|前年|明年)年?)?\s*(?<!\d)(?P<month>\d{1,2})\s*月(?:份)?(?!\s*\d{1,2}\s*[号日])"
+)
 _RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月|本月|当月|这月|下个月|下月")
 # The employer paid a month's contribution later ("6月的医保费8月才交上").
-_PAID_LATE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:给我|给|才给|帮我)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性|1起|1次性)\s*"
-                        r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上|了))")
-_PAID_IN = re.compile(r"(?:拖到|推到|晚到|迟到|延到|到了)\s*(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才)?\s*(?:交|缴|补|到位)?")
+_PAID_LATE = re.compile(
+    r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:给我|给|才给|帮我)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性|1起|1次性)\s*"
+    r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上|了))"
+)
+_PAID_IN = re.compile(
+    r"(?:拖到|推到|晚到|迟到|延到|到了)\s*(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才)?\s*(?:交|缴|补|到位)?"
+)
 _YEARS_RE = re.compile(r"(?P<years>\d{1,2}(?:\.\d)?)\s*(?:个)?\s*(?P<half>年半|年)")
 _MONTHS_COUNT_RE = re.compile(r"(?P<months>\d{1,3})\s*个\s*月")
 _AMOUNT_RE = re.compile(r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千|k|K)?\s*(?:多)?(?:元|块|块钱|rmb|RMB)")
@@ -139,8 +286,11 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
             contribution = _month(relatives[-1], today)
     if contribution is None and paid_in is not None:
         contribution, paid_in = paid_in, None  # "单位10月缴的医保": the month itself
-    while paid_in is not None and contribution is not None and contribution > paid_in.plus_months(0) and (
-        contribution.plus_months(-12) >= paid_in.plus_months(-11)
+    while (
+        paid_in is not None
+        and contribution is not None
+        and contribution > paid_in.plus_months(0)
+        and (contribution.plus_months(-12) >= paid_in.plus_months(-11))
     ):
         contribution = contribution.plus_months(-12)  # "1月的钱拖到4月才交": last January, not next
     if paid_in is not None and contribution is not None and paid_in <= contribution:
@@ -158,7 +308,9 @@ def _month(text: str, today: date) -> Optional[YearMonth]:
 
 
 # A date the resident was told the money arrives on ("2月5号就到账了"), not today's date ("今天12月1号了").
-_CLAIMED_DATE_RE = re.compile(_DATE_RE.pattern + r"\s*(?:前|之前)?\s*(?:就|才|会|能|可以|会|肯定)?\s*(?:到账|到帐|到了|到|打|进|划)")
+_CLAIMED_DATE_RE = re.compile(
+    _DATE_RE.pattern + r"\s*(?:前|之前)?\s*(?:就|才|会|能|可以|会|肯定)?\s*(?:到账|到帐|到了|到|打|进|划)"
+)
 
 
 def _claimed_date(text: str, today: date) -> Optional[date]:
@@ -198,7 +350,7 @@ def years_mentioned(text: str) -> Optional[float]:
     match = _YEARS_RE.search(value.replace("年多", "年"))
     if match:
         years = float(match.group("years")) + (0.5 if match.group("half") == "年半" else 0)
-        extra = re.search(r"年\s*(?:零)?\s*(\d{1,2})\s*个\s*月", value[match.start():])
+        extra = re.search(r"年\s*(?:零)?\s*(\d{1,2})\s*个\s*月", value[match.start() :])
         if extra:
             years += int(extra.group(1)) / 12
         return years
@@ -235,7 +387,18 @@ def days_mentioned(text: str) -> Optional[int]:
     return None
 
 
-_HUMAN_WORDS = ("转人工", "人工客服", "人工服务", "找人工", "要人工", "找真人", "真人客服", "转接人工", "找客服", "接人工")
+_HUMAN_WORDS = (
+    "转人工",
+    "人工客服",
+    "人工服务",
+    "找人工",
+    "要人工",
+    "找真人",
+    "真人客服",
+    "转接人工",
+    "找客服",
+    "接人工",
+)
 
 
 def asks_for_a_human(text: str) -> bool:

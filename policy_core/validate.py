@@ -3,6 +3,7 @@
 Loads the facts (schema, sources, colliding example questions), the routing table and the answerability
 settings, and checks every cited law article against ../shared/laws.
 """
+
 from __future__ import annotations
 
 import sys

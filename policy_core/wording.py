@@ -1,4 +1,5 @@
 """Every text a resident reads, in one place. The core returns finished messages; adapters only send them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,8 +45,10 @@ class Message:
 
 
 # --- conversation -----------------------------------------------------------------------------
-GREETING = Message("您好！我是政策通智能助手，可以解答医保、社保方面的政策问题：北京医保个人账户（医保存折）、"
-                   "医保报销，以及养老、医疗、工伤、失业、生育保险和公积金的国家规定。请问有什么可以帮您？")
+GREETING = Message(
+    "您好！我是政策通智能助手，可以解答医保、社保方面的政策问题：北京医保个人账户（医保存折）、"
+    "医保报销，以及养老、医疗、工伤、失业、生育保险和公积金的国家规定。请问有什么可以帮您？"
+)
 GOODBYE = Message("再见，祝您生活愉快！以后有医保、社保问题随时来问我，也可以拨打" + HOTLINE_12345 + "。")
 THANKS = Message("不客气！还有其他医保、社保问题可以继续问我。")
 CAPABILITIES = Message(
@@ -54,15 +57,21 @@ CAPABILITIES = Message(
     "2. 报销：发票复印件、已被部分结算的发票（深圳）、三伏贴、村卫生室看病；\n"
     "3. 国家规定：养老金缴费年限、失业金能领多久、工伤认定时限、生育津贴、滞纳金、转移接续、骗保、公积金提取等。\n"
     "我没有资料的问题，会告诉您该找哪个部门。需要人工服务请回复“转人工”。",
-    (("个人账户什么时候到账", "/account_arrival"), ("失业金能领多久", "失业金最长能领多久"),
-     HUMAN_BUTTON),
+    (("个人账户什么时候到账", "/account_arrival"), ("失业金能领多久", "失业金最长能领多久"), HUMAN_BUTTON),
 )
-IS_BOT = Message("我是政策通智能机器人助手，不是真人。我的回答来自整理好的政策资料，并注明依据；"
-                 "需要真人服务请回复“转人工”，或拨打" + HOTLINE_12345 + "。")
+IS_BOT = Message(
+    "我是政策通智能机器人助手，不是真人。我的回答来自整理好的政策资料，并注明依据；"
+    "需要真人服务请回复“转人工”，或拨打" + HOTLINE_12345 + "。"
+)
 OK_NO_THANKS = Message("好的。还有其他医保、社保问题可以继续问我。")
-ASK_TOPIC = Message("好的，请问您想了解哪方面的问题？",
-                    (("个人账户什么时候到账", "/account_arrival"), ("有没有个人账户", "/account_eligibility"),
-                     ("失业金能领多久", "失业金最长能领多久")))
+ASK_TOPIC = Message(
+    "好的，请问您想了解哪方面的问题？",
+    (
+        ("个人账户什么时候到账", "/account_arrival"),
+        ("有没有个人账户", "/account_eligibility"),
+        ("失业金能领多久", "失业金最长能领多久"),
+    ),
+)
 CHITCHAT = {
     "greet": GREETING,
     "goodbye": GOODBYE,
@@ -73,7 +82,8 @@ CHITCHAT = {
     "affirm": ASK_TOPIC,
 }
 OUT_OF_DOMAIN = Message(
-    "抱歉，这个问题不在我的服务范围内。我只解答医保、社保方面的政策问题。其他问题请拨打" + HOTLINE_12345
+    "抱歉，这个问题不在我的服务范围内。我只解答医保、社保方面的政策问题。其他问题请拨打"
+    + HOTLINE_12345
     + "，由他们转给对应部门办理。"
 )
 NOT_UNDERSTOOD = Message(
@@ -81,8 +91,9 @@ NOT_UNDERSTOOD = Message(
     "请换个说法再问一次，或者转人工：",
     (HUMAN_BUTTON,),
 )
-SERVICE_DOWN = Message("抱歉，系统暂时无法查询政策资料，请稍后再试，或拨打" + HOTLINE_12345 + "。也可以回复“转人工”。",
-                       (HUMAN_BUTTON,))
+SERVICE_DOWN = Message(
+    "抱歉，系统暂时无法查询政策资料，请稍后再试，或拨打" + HOTLINE_12345 + "。也可以回复“转人工”。", (HUMAN_BUTTON,)
+)
 RATE_LIMITED = "您发送消息太快了，请稍等片刻再发。"
 
 # --- channels ----------------------------------------------------------------------------------------
@@ -93,9 +104,11 @@ BUTTONS_ONLY = "请选择："
 
 ASK_PERSON_CATEGORY = Message(
     "请问您是在职职工还是退休人员？（灵活就业、人才参保、离休人员也请告诉我）",
-    (("在职职工", '/inform{"person_category": "in_service"}'),
-     ("退休人员", '/inform{"person_category": "retired"}'),
-     ("灵活就业", '/inform{"person_category": "flexible_employment"}')),
+    (
+        ("在职职工", '/inform{"person_category": "in_service"}'),
+        ("退休人员", '/inform{"person_category": "retired"}'),
+        ("灵活就业", '/inform{"person_category": "flexible_employment"}'),
+    ),
 )
 BAD_MONTH = Message("抱歉，没看明白是哪个月，请说1到12月中的一个月份，例如“3月”或“上个月”。")
 PERSONAL_RECORDS_OFFER = Message(
@@ -115,20 +128,26 @@ def english_reply(agencies: Sequence[Agency]) -> Message:
 # --- hand-off ------------------------------------------------------------------------------------
 def handoff_queued(reason: str, queued: bool) -> Message:
     start = "已为您转接人工客服，" if queued else "正在为您转接人工客服，"
-    return Message(f"{start}原因：{HANDOFF_REASON_LABELS[reason]}。工作人员接手后会在这里回复您，请稍候；"
-                   f"在此期间我不会再自动回答。如需尽快办理，也可以拨打{HOTLINE_12345}。")
+    return Message(
+        f"{start}原因：{HANDOFF_REASON_LABELS[reason]}。工作人员接手后会在这里回复您，请稍候；"
+        f"在此期间我不会再自动回答。如需尽快办理，也可以拨打{HOTLINE_12345}。"
+    )
 
 
 def handoff_after_hours(reason: str, hours: str) -> Message:
-    return Message(f"现在不是人工客服的服务时间（{hours}），原因：{HANDOFF_REASON_LABELS[reason]}。"
-                   "您可以直接在这里留言，工作人员上班后会在这里回复您；在此期间我不会再自动回答。"
-                   f"着急的话请拨打{HOTLINE_12345}。")
+    return Message(
+        f"现在不是人工客服的服务时间（{hours}），原因：{HANDOFF_REASON_LABELS[reason]}。"
+        "您可以直接在这里留言，工作人员上班后会在这里回复您；在此期间我不会再自动回答。"
+        f"着急的话请拨打{HOTLINE_12345}。"
+    )
 
 
 HANDOFF_BUSY = Message(f"当前转人工的请求较多，请一分钟后再试；着急的话请拨打{HOTLINE_12345}。")
 RATING_THANKS = Message("感谢您的评价！还有其他医保、社保问题，可以继续问我。")
-RATING_SORRY = Message("抱歉没能解决您的问题，您的评价已记录，我们会改进。需要的话可以回复“转人工”再次联系工作人员，"
-                       f"也可以拨打{HOTLINE_12345}。")
+RATING_SORRY = Message(
+    "抱歉没能解决您的问题，您的评价已记录，我们会改进。需要的话可以回复“转人工”再次联系工作人员，"
+    f"也可以拨打{HOTLINE_12345}。"
+)
 
 
 # --- where to go -------------------------------------------------------------------------------------
@@ -217,8 +236,11 @@ def fact_answer(facts: Sequence[PolicyFact], agency: Optional[Agency]) -> Messag
 
 def verdict_answer(fact: PolicyFact, verdict: str, reason: str, steps: Sequence[str]) -> Message:
     numbered = "\n".join(f"{index}. {step}" for index, step in enumerate(steps, 1))
-    return Message(f"【{where(fact)}】结论：{VERDICT_LABELS[verdict]}。原因：{reason}\n{fact.answer}\n建议您：\n{numbered}",
-                   details=details([fact]), fact_ids=(fact.id,))
+    return Message(
+        f"【{where(fact)}】结论：{VERDICT_LABELS[verdict]}。原因：{reason}\n{fact.answer}\n建议您：\n{numbered}",
+        details=details([fact]),
+        fact_ids=(fact.id,),
+    )
 
 
 def arrival_rule_line(fact: PolicyFact, category: PersonCategory) -> str:
@@ -226,16 +248,23 @@ def arrival_rule_line(fact: PolicyFact, category: PersonCategory) -> str:
     when = _MONTHS_AFTER_WORDS.get(rule.months_after, f"{rule.months_after}个月后")
     example_month = 1
     example_arrival = 1 + rule.months_after
-    return (f"{category.label}：按{rule.counted_from}计算，{when}初{rule.day_of_month}日（含）前到账，"
-            f"例如{example_month}月的钱{example_arrival}月{rule.day_of_month}日前到账")
+    return (
+        f"{category.label}：按{rule.counted_from}计算，{when}初{rule.day_of_month}日（含）前到账，"
+        f"例如{example_month}月的钱{example_arrival}月{rule.day_of_month}日前到账"
+    )
 
 
 def arrival_rules(pairs: Sequence[tuple[PersonCategory, PolicyFact]], ask_month: bool) -> Message:
     facts = [fact for _, fact in pairs]
-    lines = "；\n".join(f"{arrival_rule_line(fact, category)}（{fact.answer.split('。')[0]}）" for category, fact in pairs)
+    lines = "；\n".join(
+        f"{arrival_rule_line(fact, category)}（{fact.answer.split('。')[0]}）" for category, fact in pairs
+    )
     follow = "告诉我是哪个月的钱，我可以帮您算出具体日期。" if ask_month else ""
-    return Message(f"【{where(facts[0])}】{lines}。\n{follow}".rstrip(), details=details(facts),
-                   fact_ids=tuple(f.id for f in facts))
+    return Message(
+        f"【{where(facts[0])}】{lines}。\n{follow}".rstrip(),
+        details=details(facts),
+        fact_ids=tuple(f.id for f in facts),
+    )
 
 
 @dataclass(frozen=True)
@@ -260,25 +289,31 @@ def arrival_answer(cases: Sequence[ArrivalCase], assumed_year: bool) -> Message:
             line += f"不是{case.claimed.month}月{case.claimed.day}日。"
         if case.paid_in:
             paid_year, paid_month = case.paid_in
-            line += (f"{case.category.label}{case.month_year}年{case.month}月的钱，单位{paid_month}月才缴上，"
-                     f"到账从缴费到位的{paid_month}月算起，应在{arrival}（含）前到账。")
+            line += (
+                f"{case.category.label}{case.month_year}年{case.month}月的钱，单位{paid_month}月才缴上，"
+                f"到账从缴费到位的{paid_month}月算起，应在{arrival}（含）前到账。"
+            )
         else:
             line += f"{case.category.label}{case.month_year}年{case.month}月的个人账户资金，应在{arrival}（含）前到账。"
         line += f"（规则：{case.fact.answer.split('。')[0]}。）"
         lines.append(line)
     facts = [case.fact for case in cases]
     note = f"\n（年份按{cases[0].month_year}年计算，如不是这一年请告诉我。）" if assumed_year else ""
-    return Message(f"【{where(facts[0])}】" + "\n".join(lines) + note, details=details(facts),
-                   fact_ids=tuple(f.id for f in facts))
+    return Message(
+        f"【{where(facts[0])}】" + "\n".join(lines) + note, details=details(facts), fact_ids=tuple(f.id for f in facts)
+    )
 
 
-def eligibility_overview(with_account: Sequence[PersonCategory], without: Sequence[PersonCategory],
-                         facts: Sequence[PolicyFact]) -> Message:
+def eligibility_overview(
+    with_account: Sequence[PersonCategory], without: Sequence[PersonCategory], facts: Sequence[PolicyFact]
+) -> Message:
     has = "、".join(c.label for c in with_account)
     lacks = "、".join(c.label for c in without)
-    return Message(f"【{where(facts[0])}】{has}建立医保个人账户；{lacks}不建立个人账户。"
-                   "告诉我您的参保身份，我可以说得更具体。",
-                   details=details(facts), fact_ids=tuple(f.id for f in facts))
+    return Message(
+        f"【{where(facts[0])}】{has}建立医保个人账户；{lacks}不建立个人账户。告诉我您的参保身份，我可以说得更具体。",
+        details=details(facts),
+        fact_ids=tuple(f.id for f in facts),
+    )
 
 
 # --- computed national rules ---------------------------------------------------------------------------
@@ -292,32 +327,42 @@ def with_rule(fact: PolicyFact, agency: Agency, computed: str, ask: str = "") ->
 
 def unemployment_computed(years: str, months: int) -> str:
     if months == 0:
-        return (f"您累计缴费{years}，不满1年，按规定还不能领取失业保险金（需失业前累计缴费满1年）。"
-                "规则：满1年不足5年最长12个月，满5年不足10年最长18个月，10年以上最长24个月。")
-    return (f"您累计缴费{years}，失业保险金最长可以领{months}个月。"
-            "规则：满1年不足5年最长12个月，满5年不足10年最长18个月，10年以上最长24个月；"
-            "重新就业后再次失业的，缴费时间重新计算，可与前次应领而未领的期限合并，但最长不超过24个月。")
+        return (
+            f"您累计缴费{years}，不满1年，按规定还不能领取失业保险金（需失业前累计缴费满1年）。"
+            "规则：满1年不足5年最长12个月，满5年不足10年最长18个月，10年以上最长24个月。"
+        )
+    return (
+        f"您累计缴费{years}，失业保险金最长可以领{months}个月。"
+        "规则：满1年不足5年最长12个月，满5年不足10年最长18个月，10年以上最长24个月；"
+        "重新就业后再次失业的，缴费时间重新计算，可与前次应领而未领的期限合并，但最长不超过24个月。"
+    )
 
 
 def injury_deadline_computed(accident: date, employer_by: date, worker_by: date) -> str:
-    return (f"按事故发生日{format_date(accident)}计算：用人单位应在30日内、即{format_date(employer_by)}前"
-            f"提出工伤认定申请（特殊情况经批准可适当延长）；单位未申请的，受伤职工或其近亲属、工会组织"
-            f"可在1年内、即{format_date(worker_by)}前直接申请。")
+    return (
+        f"按事故发生日{format_date(accident)}计算：用人单位应在30日内、即{format_date(employer_by)}前"
+        f"提出工伤认定申请（特殊情况经批准可适当延长）；单位未申请的，受伤职工或其近亲属、工会组织"
+        f"可在1年内、即{format_date(worker_by)}前直接申请。"
+    )
 
 
 def pension_years_computed(years: str, enough: bool, missing: str) -> str:
     if enough:
         head = f"您累计缴费{years}，已满15年，达到法定退休年龄时可以按月领取基本养老金。"
     else:
-        head = (f"您累计缴费{years}，还差{missing}才满15年。达到法定退休年龄时累计缴费不足15年的，"
-                "可以缴费至满15年后按月领取基本养老金。")
+        head = (
+            f"您累计缴费{years}，还差{missing}才满15年。达到法定退休年龄时累计缴费不足15年的，"
+            "可以缴费至满15年后按月领取基本养老金。"
+        )
     return head + "注意：2025年起实施延迟退休改革，自2030年起最低缴费年限逐步由15年提高到20年。"
 
 
 def late_fee_computed(amount: float, days: int, fee: float) -> str:
-    return (f"按欠缴{amount:g}元、逾期{days}天计算，滞纳金约为{fee:g}元（{amount:g}元×万分之五×{days}天）。"
-            "规则：用人单位未按时足额缴纳社会保险费的，自欠缴之日起按日加收万分之五的滞纳金；"
-            "逾期仍不缴纳的，还可处欠缴数额一倍以上三倍以下的罚款。实际金额以征收机构核定为准。")
+    return (
+        f"按欠缴{amount:g}元、逾期{days}天计算，滞纳金约为{fee:g}元（{amount:g}元×万分之五×{days}天）。"
+        "规则：用人单位未按时足额缴纳社会保险费的，自欠缴之日起按日加收万分之五的滞纳金；"
+        "逾期仍不缴纳的，还可处欠缴数额一倍以上三倍以下的罚款。实际金额以征收机构核定为准。"
+    )
 
 
 ASK_YEARS = "告诉我您累计缴费几年，我可以帮您算。"

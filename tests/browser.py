@@ -2,6 +2,7 @@
 
 Never skipped: CI installs chromium and chromium-driver (.ci/run); without them the tests fail.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,21 +26,33 @@ def chromium(profile_dir: Path, width: int, height: int, mobile: bool = False):
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--window-size={max(width, 500)},{height}", "--lang=zh-CN", f"--user-data-dir={profile_dir}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--window-size={max(width, 500)},{height}",
+        "--lang=zh-CN",
+        f"--user-data-dir={profile_dir}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     driver.set_page_load_timeout(WAIT)
     # Chromium's windows are at least 500 px wide: emulate smaller viewports (phones) through CDP.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 2 if mobile else 1,
-                            "mobile": mobile})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 2 if mobile else 1, "mobile": mobile},
+    )
     return driver
 
 
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT,
-               on_timeout: Optional[Callable[[], str]] = None) -> Any:
+def wait_until(
+    condition: Callable[[], Any], what: str, timeout: float = WAIT, on_timeout: Optional[Callable[[], str]] = None
+) -> Any:
     """Poll `condition` until it returns something truthy; fail naming `what` (and `on_timeout()`'s detail)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -65,6 +78,7 @@ class WebChatPage:
         def failed() -> str:
             self.shot("failed")
             return f"bot said: {self.bot_texts()[-3:]}"
+
         return wait_until(condition, what, timeout, failed)
 
     def shot(self, name: str) -> None:
@@ -78,14 +92,18 @@ class WebChatPage:
         return self.js("return !document.getElementById('chat-send').disabled")
 
     def banner_shown(self) -> str:
-        return self.js("var b = document.getElementById('chat-banner');"
-                       "return !b.hidden && b.getBoundingClientRect().height > 0 ? b.textContent : ''")
+        return self.js(
+            "var b = document.getElementById('chat-banner');"
+            "return !b.hidden && b.getBoundingClientRect().height > 0 ? b.textContent : ''"
+        )
 
     def messages(self) -> list[dict]:
-        return self.js("return Array.from(document.querySelectorAll('#chat-log .msg')).map(m => ({"
-                       "role: m.classList.contains('msg-user') ? 'user' : 'bot',"
-                       "text: (m.querySelector('.msg-text') || {}).textContent || '',"
-                       "buttons: Array.from(m.querySelectorAll('.chip')).map(b => b.textContent)}))")
+        return self.js(
+            "return Array.from(document.querySelectorAll('#chat-log .msg')).map(m => ({"
+            "role: m.classList.contains('msg-user') ? 'user' : 'bot',"
+            "text: (m.querySelector('.msg-text') || {}).textContent || '',"
+            "buttons: Array.from(m.querySelectorAll('.chip')).map(b => b.textContent)}))"
+        )
 
     def bot_texts(self) -> list[str]:
         try:
@@ -108,8 +126,11 @@ class WebChatPage:
 
     def wait_bot(self, before: int, expect: str, timeout: float = WAIT) -> list[str]:
         pattern = re.compile(expect)
-        return self.wait(lambda: pattern.search("\n".join(self.bot_texts()[before:])) and self.bot_texts()[before:],
-                         f"a bot message matching {expect!r}", timeout)
+        return self.wait(
+            lambda: pattern.search("\n".join(self.bot_texts()[before:])) and self.bot_texts()[before:],
+            f"a bot message matching {expect!r}",
+            timeout,
+        )
 
     def click_button(self, title: str) -> None:
         """Click the newest button chip titled `title`."""

@@ -1,6 +1,7 @@
 """A python-socketio client that speaks like the web chat page (web/chat.js): long-polling only,
 session_request → session_confirm, user_uttered → bot_uttered. Shared by the channel, hostile-input and
 privacy tests."""
+
 from __future__ import annotations
 
 import threading
@@ -54,7 +55,8 @@ class ChatSocket:
                 break
         messages = self.of("bot_uttered")[before:]
         return [m.get("text") or "" for m in messages] + [
-            reply.get("title", "") for m in messages for reply in m.get("quick_replies") or []]
+            reply.get("title", "") for m in messages for reply in m.get("quick_replies") or []
+        ]
 
     def close(self) -> None:
         self.sio.disconnect()

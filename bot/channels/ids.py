@@ -5,6 +5,7 @@
 - REST: a letter first, then letters, digits and `_ . : @ -`, at most 64 characters, and never in the
   web chat form — so a REST client can neither use a Telegram chat id nor a web chat session id.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,6 +22,8 @@ def rest_sender_problem(sender: str) -> Optional[str]:
     if WEBCHAT_ID.fullmatch(sender) or TELEGRAM_ID.fullmatch(sender):
         return "'sender' 不能使用其他渠道的会话编号 ('sender' has the form of another channel's conversation id)"
     if not REST_SENDER.fullmatch(sender):
-        return ("'sender' 须以字母开头，只含字母、数字和 _ . : @ -，"
-                f"最长{MAX_SENDER_CHARS}个字符 ('sender' must match {REST_SENDER.pattern})")
+        return (
+            "'sender' 须以字母开头，只含字母、数字和 _ . : @ -，"
+            f"最长{MAX_SENDER_CHARS}个字符 ('sender' must match {REST_SENDER.pattern})"
+        )
     return None

@@ -6,6 +6,7 @@ channel through their form (bot/channels/ids.py) — a REST `sender` must start 
 have the form of a web chat session or a Telegram chat id — and `input_channel` can only be `rest`.
 The client's address (as a tag, bot/client.py) goes into the message's metadata for the per-address
 limit and the hand-off ticket cap."""
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Optional
@@ -43,11 +44,11 @@ def _body(request: Request) -> dict[str, Any]:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadRequest("请求体必须是UTF-8编码的JSON (request body must be UTF-8 encoded JSON)")
+        raise BadRequest("请求体必须是UTF-8编码的JSON (request body must be UTF-8 encoded JSON)") from None
     try:
         body = request.json
     except Exception:  # Sanic raises on invalid JSON
-        raise BadRequest("请求体必须是JSON对象 (request body must be a JSON object)")
+        raise BadRequest("请求体必须是JSON对象 (request body must be a JSON object)") from None
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是JSON对象 (request body must be a JSON object)")
     return body

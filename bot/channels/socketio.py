@@ -21,15 +21,15 @@ open sockets, confirmed by the page (`agent_reply_received`), and sent again whe
 The same channel serves the page: ``GET /webchat/`` and a fixed allow-list of files under
 ``GET /webchat/static/<name>`` (no file-system paths are built from the request).
 """
+
 from __future__ import annotations
 
 import inspect
 import json
 import logging
-import re
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -40,11 +40,11 @@ from sanic.response import HTTPResponse
 from bot.channels.ids import WEBCHAT_ID
 from bot.channels.rest import MAX_MESSAGE_CHARS, usable_metadata
 from bot.client import CLIENT_KEY, client_address, client_tag
-from policy_core.config import PROJECT_ROOT
 from bot.cors import socketio_origin_check
 from bot.delivery import ReplyOutbox, ReplyState
 from bot.handoff_guard import guarded
 from bot.rate_limit import RateLimiter, rate_limited
+from policy_core.config import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ PAGE_PREFIX = "/webchat"
 SESSION_ID = WEBCHAT_ID  # uuid4().hex, as issued by session_request
 
 # name in the URL -> (file, content type). Nothing outside this table is ever served.
-STATIC_FILES: Dict[str, tuple[Path, str]] = {
+STATIC_FILES: dict[str, tuple[Path, str]] = {
     "chat.js": (WEB_DIR / "chat.js", "application/javascript; charset=utf-8"),
     "chat.css": (WEB_DIR / "chat.css", "text/css; charset=utf-8"),
     "socket.io.min.js": (
@@ -87,7 +87,7 @@ def valid_session_id(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and SESSION_ID.fullmatch(value) else None
 
 
-def _metadata(value: Any) -> Dict[str, Any]:
+def _metadata(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -119,7 +119,7 @@ def _serve(entry: tuple[Path, str], extra_headers: Optional[dict] = None) -> HTT
 class WebChatBlueprint(SocketBlueprint):
     """Attaches the Socket.IO server and the page routes to the app."""
 
-    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
         super().register(app, options)
         if getattr(app.ctx, "webchat_page_registered", False):
             return
@@ -137,19 +137,16 @@ class WebChatBlueprint(SocketBlueprint):
                 return response.text("Not Found", status=404)
             return _serve(entry)
 
-        app.add_route(page, f"{PAGE_PREFIX}/", methods=["GET"], name="webchat_page",
-                      strict_slashes=True)
-        app.add_route(page_redirect, PAGE_PREFIX, methods=["GET"], name="webchat_page_redirect",
-                      strict_slashes=True)
-        app.add_route(static, f"{PAGE_PREFIX}/static/<name:str>", methods=["GET"],
-                      name="webchat_static")
+        app.add_route(page, f"{PAGE_PREFIX}/", methods=["GET"], name="webchat_page", strict_slashes=True)
+        app.add_route(page_redirect, PAGE_PREFIX, methods=["GET"], name="webchat_page_redirect", strict_slashes=True)
+        app.add_route(static, f"{PAGE_PREFIX}/static/<name:str>", methods=["GET"], name="webchat_static")
 
 
 class WebChatInput(SocketIOInput):
     """socket.io channel with awaited room joins, long-polling only, and the web chat page."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         # Keep Rasa's name: trackers say `socketio`, and `output_channel=latest` looks it up by name.
         return "socketio"
 
@@ -182,7 +179,7 @@ class WebChatInput(SocketIOInput):
         # Handlers take what a broken client may send: no argument, or several (python-socketio passes them
         # positionally; a missing one would be a TypeError in the server log).
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any = None, *_extra: Any) -> None:
+        async def session_request(sid: str, data: Any = None, *_extra: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = valid_session_id(requested) or uuid.uuid4().hex
             if self.session_persistence:
@@ -191,19 +188,20 @@ class WebChatInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
             logger.debug("socket.io client %s joined session %s", sid, session_id)
             for reply in await outbox.undelivered(session_id):  # replies the closed page missed
-                await sio.emit(self.bot_message_evt, {"text": reply.text, "reply_id": reply.id}, room=sid,
-                               namespace=namespace)
+                await sio.emit(
+                    self.bot_message_evt, {"text": reply.text, "reply_id": reply.id}, room=sid, namespace=namespace
+                )
                 await outbox.mark(reply.id, ReplyState.SENT, session_id)
 
         @sio.on("agent_reply_received", namespace=self.namespace)
-        async def agent_reply_received(sid: Text, data: Any = None, *_extra: Any) -> None:
+        async def agent_reply_received(sid: str, data: Any = None, *_extra: Any) -> None:
             reply_id = data.get("reply_id") if isinstance(data, dict) else None
             session_id = (await sio.get_session(sid, namespace=namespace)).get("session_id")
             if isinstance(reply_id, int) and not isinstance(reply_id, bool) and session_id:
                 await outbox.mark(reply_id, ReplyState.DELIVERED, session_id)  # only the socket's own session
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any = None, *_extra: Any) -> None:
+        async def handle_message(sid: str, data: Any = None, *_extra: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 logger.warning("socket.io: a message without text was ignored")
                 return
@@ -223,10 +221,15 @@ class WebChatInput(SocketIOInput):
                 return
             metadata = _metadata(data.get(self.metadata_key))
             metadata[CLIENT_KEY] = client_tag(_socket_address(sio, sid, namespace))  # the server's value
-            await handle(UserMessage(
-                text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
-                input_channel=self.name(), metadata=metadata,
-            ))
+            await handle(
+                UserMessage(
+                    text,
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
 
         return webchat
 

@@ -21,6 +21,7 @@ Pushing (a human agent's reply, also while the conversation is paused):
     POST /conversations/<chat_id>/tracker/events?execute_side_effects=true&output_channel=latest&token=…
     [{"event": "bot", "text": "…"}]
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,10 +45,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from policy_core import wording
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.handoff_guard import guarded
 from bot.rate_limit import RateLimiter, rate_limited
+from policy_core import wording
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ class TelegramSettings:
     poll_timeout: int = DEFAULT_POLL_TIMEOUT
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "TelegramSettings":
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> TelegramSettings:
         def get(name: str) -> Optional[str]:
             value = (environ.get(name) or "").strip()
             return value or None
@@ -206,7 +207,7 @@ class TelegramSettings:
         return [s for s in found if s]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bot_class() -> type:
     from telegram import Bot
 
@@ -233,11 +234,13 @@ def build_bot(settings: TelegramSettings, transport: Any = None) -> Any:
     common: dict[str, Any] = {"proxy": settings.proxy}
     if transport is not None:
         common["httpx_kwargs"] = {"transport": transport}
-    request = HTTPXRequest(connection_pool_size=64, read_timeout=20.0, write_timeout=20.0,
-                           connect_timeout=10.0, pool_timeout=5.0, **common)
+    request = HTTPXRequest(
+        connection_pool_size=64, read_timeout=20.0, write_timeout=20.0, connect_timeout=10.0, pool_timeout=5.0, **common
+    )
     # Long polling: PTB adds the poll timeout to this read timeout.
-    updates_request = HTTPXRequest(connection_pool_size=2, read_timeout=10.0, write_timeout=10.0,
-                                   connect_timeout=10.0, pool_timeout=5.0, **common)
+    updates_request = HTTPXRequest(
+        connection_pool_size=2, read_timeout=10.0, write_timeout=10.0, connect_timeout=10.0, pool_timeout=5.0, **common
+    )
     kwargs: dict[str, Any] = {}
     if settings.base_url:
         kwargs["base_url"] = settings.base_url
@@ -333,7 +336,7 @@ class CallbackStore:
 
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
-        self._payloads: "OrderedDict[str, str]" = OrderedDict()
+        self._payloads: OrderedDict[str, str] = OrderedDict()
 
     def encode(self, payload: str) -> str:
         if len(payload.encode("utf-8")) <= MAX_CALLBACK_DATA and not payload.startswith(self.PREFIX):
@@ -455,8 +458,11 @@ def parse_update(update: Any, callbacks: CallbackStore, bot_username: Optional[s
 
 def _is_service_message(message: Any) -> bool:
     return bool(
-        message.new_chat_members or message.left_chat_member or message.new_chat_title
-        or message.pinned_message or message.group_chat_created
+        message.new_chat_members
+        or message.left_chat_member
+        or message.new_chat_title
+        or message.pinned_message
+        or message.group_chat_created
     )
 
 
@@ -539,8 +545,9 @@ class TelegramOutput(OutputChannel):
             parts = [BUTTONS_ONLY_TEXT]
         for index, part in enumerate(parts):
             markup = keyboard if index == len(parts) - 1 else None
-            await self._call("sendMessage", self.bot.send_message, chat_id=chat_id_of(recipient_id),
-                             text=part, reply_markup=markup)
+            await self._call(
+                "sendMessage", self.bot.send_message, chat_id=chat_id_of(recipient_id), text=part, reply_markup=markup
+            )
 
     async def _call(self, method: str, function: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
         from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -618,11 +625,14 @@ class TelegramInput(InputChannel):
         return CHANNEL_NAME
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "TelegramInput":
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> TelegramInput:
         ignored = sorted(k for k, v in (credentials or {}).items() if v not in (None, ""))
         if ignored:
-            logger.warning("Telegram channel ignores credentials.yml keys %s: settings come from "
-                           "TELEGRAM_* environment variables only", ", ".join(ignored))
+            logger.warning(
+                "Telegram channel ignores credentials.yml keys %s: settings come from "
+                "TELEGRAM_* environment variables only",
+                ", ".join(ignored),
+            )
         return cls(TelegramSettings.from_env())
 
     def __init__(self, settings: Optional[TelegramSettings] = None, transport: Any = None) -> None:
@@ -713,8 +723,12 @@ class TelegramInput(InputChannel):
                     pass
         if self._poller is not None and self._offset is not None:
             try:  # confirm the updates already handled, so a restart does not repeat them
-                await asyncio.wait_for(self.bot().do_api_request(
-                    "getUpdates", api_kwargs={"offset": self._offset, "timeout": 0, "limit": 1}), 5)
+                await asyncio.wait_for(
+                    self.bot().do_api_request(
+                        "getUpdates", api_kwargs={"offset": self._offset, "timeout": 0, "limit": 1}
+                    ),
+                    5,
+                )
             except BaseException as exc:
                 logger.debug("Telegram: could not confirm the last updates: %s", _describe_error(exc))
         if self._tasks:
@@ -737,8 +751,11 @@ class TelegramInput(InputChannel):
         me = await bot.get_me()
         self.bot_username = me.username
         if self.settings.mode == "webhook":
-            await bot.set_webhook(url=self.settings.webhook_url, secret_token=self.settings.webhook_secret,
-                                  allowed_updates=ALLOWED_UPDATES)
+            await bot.set_webhook(
+                url=self.settings.webhook_url,
+                secret_token=self.settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
         else:
             await bot.delete_webhook(drop_pending_updates=False)
         try:
@@ -750,8 +767,11 @@ class TelegramInput(InputChannel):
         await self._retrying(lambda: self._prepare(self.bot()), "webhook setup")
         if self.status != "off":
             self.status = "webhook"
-            logger.info("Telegram bot @%s receives updates by webhook at %s", self.bot_username,
-                        _safe_url(self.settings.webhook_url))
+            logger.info(
+                "Telegram bot @%s receives updates by webhook at %s",
+                self.bot_username,
+                _safe_url(self.settings.webhook_url),
+            )
 
     async def _retrying(self, step: Callable[[], Awaitable[Any]], what: str) -> Any:
         from telegram.error import InvalidToken, RetryAfter
@@ -765,8 +785,11 @@ class TelegramInput(InputChannel):
             except InvalidToken:
                 self.status = "off"
                 self.last_error = "token rejected"
-                logger.error("Telegram rejected TELEGRAM_BOT_TOKEN (%s): check the token with @BotFather. "
-                             "Telegram channel is off.", what)
+                logger.error(
+                    "Telegram rejected TELEGRAM_BOT_TOKEN (%s): check the token with @BotFather. "
+                    "Telegram channel is off.",
+                    what,
+                )
                 return None
             except RetryAfter as exc:
                 await asyncio.sleep(_retry_seconds(exc))
@@ -790,8 +813,11 @@ class TelegramInput(InputChannel):
             try:
                 raw_updates = await bot.do_api_request(
                     "getUpdates",
-                    api_kwargs={"offset": self._offset, "timeout": self.settings.poll_timeout,
-                                "allowed_updates": ALLOWED_UPDATES},
+                    api_kwargs={
+                        "offset": self._offset,
+                        "timeout": self.settings.poll_timeout,
+                        "allowed_updates": ALLOWED_UPDATES,
+                    },
                     read_timeout=self.settings.poll_timeout + 10.0,
                 )
                 delay = 1.0
@@ -806,8 +832,11 @@ class TelegramInput(InputChannel):
                 continue
             except Conflict:
                 self.last_error = "conflict"
-                logger.warning("Telegram: another process is polling this bot or a webhook is set; "
-                               "retrying in %.0f s (run one polling process per token)", delay)
+                logger.warning(
+                    "Telegram: another process is polling this bot or a webhook is set; "
+                    "retrying in %.0f s (run one polling process per token)",
+                    delay,
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
                 continue
@@ -864,19 +893,23 @@ class TelegramInput(InputChannel):
             if incoming.text is None or self._on_new_message is None:
                 return
             # The rate limit counts messages as they arrive, before they wait for the chat's turn.
-            await self._on_new_message(UserMessage(
-                incoming.text,
-                output_channel=TelegramOutput(bot, self.callbacks),
-                sender_id=str(incoming.chat_id),
-                input_channel=self.name(),
-                metadata=incoming.metadata,
-            ))
+            await self._on_new_message(
+                UserMessage(
+                    incoming.text,
+                    output_channel=TelegramOutput(bot, self.callbacks),
+                    sender_id=str(incoming.chat_id),
+                    input_channel=self.name(),
+                    metadata=incoming.metadata,
+                )
+            )
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("Telegram update %s could not be handled", incoming.update_id)
 
-    def _limited(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+    def _limited(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Callable[[UserMessage], Awaitable[Any]]:
         """on_new_message behind the rate limit, one turn per chat at a time, with "typing…"."""
 
         async def turn(message: UserMessage) -> None:
@@ -908,14 +941,16 @@ class TelegramInput(InputChannel):
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            return response.json({
-                "status": "ok",
-                "channel": CHANNEL_NAME,
-                "mode": self.settings.mode,
-                "state": self.status,
-                "bot": self.bot_username,
-                "last_error": self.last_error,
-            })
+            return response.json(
+                {
+                    "status": "ok",
+                    "channel": CHANNEL_NAME,
+                    "mode": self.settings.mode,
+                    "state": self.status,
+                    "bot": self.bot_username,
+                    "last_error": self.last_error,
+                }
+            )
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:

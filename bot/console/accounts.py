@@ -5,6 +5,7 @@ File: AGENT_ACCOUNTS_FILE, default var/agents.yml. Manage accounts with
 password; changing it ends the agent's sessions), `remove <username>`, `disable <username>`,
 `enable <username>` and `list` (make agent / agent-remove / agent-disable).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,14 +30,16 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD_LENGTH = 10
 ROLES = ("agent", "supervisor")  # a supervisor may also reassign other agents' tickets
 # The most used passwords (public breach lists) that are 10 characters or longer, and local favourites.
-COMMON_PASSWORDS = frozenset("""
+COMMON_PASSWORDS = frozenset(
+    """
 1234567890 0123456789 1234567891 1234512345 1q2w3e4r5t 1qaz2wsx3edc qwertyuiop qwertyuiop123 asdfghjkl;
 password12 password123 password1234 passw0rd123 p@ssw0rd123 iloveyou12 iloveyou123 abcd123456 abc1234567
 a123456789 qwerty1234 qwerty12345 qwe1234567 zxcvbnm123 1234qwer!@ administrator admin12345 admin123456
 welcome123 changeme12 letmein123 woaini1314 woaini5201314 5201314520 1314520520 aa12345678 qq123456789
 123456789a 123456789q 12345678910 abc123456789 football12 baseball12 sunshine12 princess12 dragon1234
 superman12 trustno1234 computer12 internet12 zhang12345 wang123456 li12345678 liu1234567 chen123456
-""".split())
+""".split()
+)
 
 
 def password_problem(username: str, password: str) -> Optional[str]:
@@ -93,7 +96,7 @@ def accounts_file() -> Path:
     return Path(os.environ.get("AGENT_ACCOUNTS_FILE") or config.DATA_DIR / "agents.yml")
 
 
-_cache: dict[Path, tuple[tuple[int, int, int], dict[str, "AgentAccount"]]] = {}
+_cache: dict[Path, tuple[tuple[int, int, int], dict[str, AgentAccount]]] = {}
 
 
 def load_accounts(path: Optional[Path] = None) -> dict[str, AgentAccount]:
@@ -120,8 +123,13 @@ def _parse(path: Path) -> dict[str, AgentAccount]:
         role = str(entry.get("role") or "agent")
         if role not in ROLES:
             raise AccountError(f"{path}: agent {username!r} has an unknown role {role!r} (agent, supervisor)")
-        accounts[str(username)] = AgentAccount(str(username), str(entry.get("name") or username),
-                                               str(entry["password_hash"]), role, bool(entry.get("disabled")))
+        accounts[str(username)] = AgentAccount(
+            str(username),
+            str(entry.get("name") or username),
+            str(entry["password_hash"]),
+            role,
+            bool(entry.get("disabled")),
+        )
     return accounts
 
 
@@ -146,8 +154,13 @@ def _write(path: Path, data: dict) -> None:
     path.chmod(0o600)
 
 
-def save_account(username: str, password: str, display_name: Optional[str] = None,
-                 path: Optional[Path] = None, role: Optional[str] = None) -> AgentAccount:
+def save_account(
+    username: str,
+    password: str,
+    display_name: Optional[str] = None,
+    path: Optional[Path] = None,
+    role: Optional[str] = None,
+) -> AgentAccount:
     """Add an account or change its password (keeping its name and role unless given)."""
     if not USERNAME.match(username):
         raise AccountError("用户名只能包含字母、数字、_ . -，长度 2–32")
@@ -160,8 +173,12 @@ def save_account(username: str, password: str, display_name: Optional[str] = Non
     data = _read(path)
     agents = data.setdefault("agents", {})
     old = agents.get(username) or {}
-    account = AgentAccount(username, display_name or old.get("name") or username, hash_password(password),
-                           role or old.get("role") or "agent")
+    account = AgentAccount(
+        username,
+        display_name or old.get("name") or username,
+        hash_password(password),
+        role or old.get("role") or "agent",
+    )
     agents[username] = {"name": account.display_name, "password_hash": account.password_hash, "role": account.role}
     _write(path, data)
     return account
@@ -205,15 +222,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     add.add_argument("username")
     add.add_argument("--name", help="display name shown to colleagues, e.g. 王小明")
     add.add_argument("--role", choices=ROLES, help="supervisor: may reassign other agents' tickets")
-    for command, text in (("remove", "remove an account (ends its sessions)"),
-                          ("disable", "disable an account (ends its sessions)"), ("enable", "enable it again")):
+    for command, text in (
+        ("remove", "remove an account (ends its sessions)"),
+        ("disable", "disable an account (ends its sessions)"),
+        ("enable", "enable it again"),
+    ):
         sub.add_parser(command, help=text).add_argument("username")
     sub.add_parser("list", help="list the accounts")
     args = parser.parse_args(argv)
     if args.command == "list":
         for account in load_accounts().values():
-            print(f"{account.username}\t{account.display_name}\t{account.role}"
-                  + ("\t已停用" if account.disabled else ""))
+            print(
+                f"{account.username}\t{account.display_name}\t{account.role}" + ("\t已停用" if account.disabled else "")
+            )
         return 0
     try:
         if args.command == "add":

@@ -11,6 +11,7 @@ and API POSTs must carry JSON and the session's CSRF token (X-CSRF-Token, from /
 reads only the ticket table, a page at a time. A ticket whose agent has been inactive for
 HANDOFF_AGENT_IDLE_MINUTES (default 15) returns to the queue and the resident is told.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,7 @@ import hmac
 import logging
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
@@ -31,14 +32,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from policy_core.answers import CHINA_TIME
-from policy_core.contact import retention_days
-from policy_core.logsafe import log_value
-from policy_core.privacy import mask_personal_data
-from policy_core.handoff import HandoffQueue, ReplyState, Ticket, TicketConflict, TicketStatus
-
 from bot.client import client_address
 from bot.cors import cors_origins
+from policy_core.answers import CHINA_TIME
+from policy_core.contact import retention_days
+from policy_core.handoff import HandoffQueue, ReplyState, Ticket, TicketConflict, TicketStatus
+from policy_core.logsafe import log_value
+from policy_core.privacy import mask_personal_data
+
 from .accounts import active_account, load_accounts
 from .login_guard import LoginGuard, LoginRefused
 from .sessions import SessionStore
@@ -57,11 +58,14 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                               "img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+    "img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
 }
 # The login form is the one page without a session; it has inline styles and posts to itself.
-LOGIN_HEADERS = {**SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                                                 "form-action 'self'; frame-ancestors 'none'"}
+LOGIN_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'",
+}
 RATING_QUESTION = "工作人员已结束本次服务，接下来由政策通智能助手继续为您服务。请问您的问题解决了吗？"
 RATING_BUTTONS = [{"title": "满意，已解决", "payload": "/affirm"}, {"title": "不满意", "payload": "/complain"}]
 RELEASED_TEXT = "接待您的工作人员暂时离开了，您的会话已重新排队，稍后会有其他工作人员为您服务。着急的话可以拨打12345政务服务便民热线。"
@@ -104,7 +108,7 @@ class AgentConsoleInput(InputChannel):
         return "/console"  # absolute: served at /console/, not under /webhooks/
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "AgentConsoleInput":
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> AgentConsoleInput:
         return cls()
 
     @cached_property
@@ -137,8 +141,12 @@ class AgentConsoleInput(InputChannel):
         def forged(request: Request) -> Optional[HTTPResponse]:
             """Refuses a POST another site's page could have made in the agent's browser."""
             if not origin_allowed(request):
-                logger.warning("console: POST %s from foreign origin %s refused (client %s)", log_value(request.path),
-                               log_value(request.headers.get("origin")), log_value(client_address(request)))
+                logger.warning(
+                    "console: POST %s from foreign origin %s refused (client %s)",
+                    log_value(request.path),
+                    log_value(request.headers.get("origin")),
+                    log_value(client_address(request)),
+                )
                 return api_error(403, "请求来源不被允许")
             if request.path.startswith("/console/api/"):
                 if json_body_required(request):
@@ -163,6 +171,7 @@ class AgentConsoleInput(InputChannel):
                     touched[agent] = time.monotonic()
                     self.queue.touch_agent(agent)  # the agent is at the console: their tickets are not idle
                 return await handler(request, agent, *args, **kwargs)
+
             wrapped.__name__ = handler.__name__
             return wrapped
 
@@ -190,16 +199,30 @@ class AgentConsoleInput(InputChannel):
                 account = await self.guard.login(username, request.form.get("password") or "", address)
             except LoginRefused as refused:
                 wait = max(1, int(refused.retry_after + 0.999))
-                logger.warning("console: login for %s from %s refused (%s, %d s)", log_value(username),
-                               log_value(address), refused, wait)
-                text = (f"尝试次数过多，请 {wait} 秒后再试。" if wait < 120 else f"尝试次数过多，账号已暂时锁定，"
-                        f"请 {(wait + 59) // 60} 分钟后再试。") if str(refused) == "throttled" else "系统繁忙，请稍后再试。"
-                return response.html(_page("login.html", error=text), status=429,
-                                     headers={**LOGIN_HEADERS, "Retry-After": str(wait)})
+                logger.warning(
+                    "console: login for %s from %s refused (%s, %d s)",
+                    log_value(username),
+                    log_value(address),
+                    refused,
+                    wait,
+                )
+                text = (
+                    (
+                        f"尝试次数过多，请 {wait} 秒后再试。"
+                        if wait < 120
+                        else f"尝试次数过多，账号已暂时锁定，请 {(wait + 59) // 60} 分钟后再试。"
+                    )
+                    if str(refused) == "throttled"
+                    else "系统繁忙，请稍后再试。"
+                )
+                return response.html(
+                    _page("login.html", error=text), status=429, headers={**LOGIN_HEADERS, "Retry-After": str(wait)}
+                )
             if account is None:
                 logger.warning("console: failed login for %s from %s", log_value(username), log_value(address))
-                return response.html(_page("login.html", error="用户名或密码不正确。"), status=401,
-                                     headers=LOGIN_HEADERS)
+                return response.html(
+                    _page("login.html", error="用户名或密码不正确。"), status=401, headers=LOGIN_HEADERS
+                )
             result = response.redirect("/console/", status=303, headers=SECURITY_HEADERS)
             # Sanic 21.12's cookie API: a morsel per name.
             result.cookies[COOKIE] = self.sessions.create(account.username)
@@ -231,25 +254,40 @@ class AgentConsoleInput(InputChannel):
         async def static(request: Request, agent: str, name: str) -> HTTPResponse:
             if name not in STATIC_FILES:  # an allow-list: no path from the request reaches the file system
                 return api_error(404, "not found")
-            return response.text((STATIC_DIR / name).read_text(encoding="utf-8"), content_type=STATIC_FILES[name],
-                                 headers=SECURITY_HEADERS)
+            return response.text(
+                (STATIC_DIR / name).read_text(encoding="utf-8"),
+                content_type=STATIC_FILES[name],
+                headers=SECURITY_HEADERS,
+            )
 
         @console.get("/api/me")
         @needs_agent
         async def me(request: Request, agent: str) -> HTTPResponse:
             account = load_accounts().get(agent)
-            return response.json({"username": agent, "name": account.display_name if account else agent,
-                                  "role": account.role if account else "agent",
-                                  "csrf_token": csrf_token(request.cookies.get(COOKIE) or "")},
-                                 headers=SECURITY_HEADERS)
+            return response.json(
+                {
+                    "username": agent,
+                    "name": account.display_name if account else agent,
+                    "role": account.role if account else "agent",
+                    "csrf_token": csrf_token(request.cookies.get(COOKIE) or ""),
+                },
+                headers=SECURITY_HEADERS,
+            )
 
         @console.get("/api/agents")
         @needs_agent
         async def agents(request: Request, agent: str) -> HTTPResponse:
             """Colleagues a ticket can be transferred to."""
-            return response.json({"agents": [{"username": a.username, "name": a.display_name}
-                                             for a in load_accounts().values() if not a.disabled]},
-                                 headers=SECURITY_HEADERS)
+            return response.json(
+                {
+                    "agents": [
+                        {"username": a.username, "name": a.display_name}
+                        for a in load_accounts().values()
+                        if not a.disabled
+                    ]
+                },
+                headers=SECURITY_HEADERS,
+            )
 
         @console.get("/api/tickets")
         @needs_agent
@@ -258,16 +296,33 @@ class AgentConsoleInput(InputChannel):
             offset = _int_arg(request, "offset", 0, 0, 10**9)
             limit = _int_arg(request, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
             page, total = self.queue.open_tickets(offset, limit)
-            now = datetime.now(timezone.utc)
-            rows = [{**_ticket_json(ticket), "waiting_seconds": int((now - ticket.created_at).total_seconds()),
-                     "last_activity": (ticket.updated_at or ticket.created_at).timestamp()} for ticket in page]
+            now = datetime.now(UTC)
+            rows = [
+                {
+                    **_ticket_json(ticket),
+                    "waiting_seconds": int((now - ticket.created_at).total_seconds()),
+                    "last_activity": (ticket.updated_at or ticket.created_at).timestamp(),
+                }
+                for ticket in page
+            ]
             counts = self.queue.counts(china_midnight())
-            return response.json({
-                "agent": agent,
-                "counts": {"waiting": counts.waiting, "taken": counts.taken, "closed_today": counts.closed_today,
-                           "rated": counts.rated, "satisfaction_rate": counts.satisfaction_rate},
-                "tickets": rows, "total": total, "offset": offset, "limit": limit,
-            }, headers=SECURITY_HEADERS)
+            return response.json(
+                {
+                    "agent": agent,
+                    "counts": {
+                        "waiting": counts.waiting,
+                        "taken": counts.taken,
+                        "closed_today": counts.closed_today,
+                        "rated": counts.rated,
+                        "satisfaction_rate": counts.satisfaction_rate,
+                    },
+                    "tickets": rows,
+                    "total": total,
+                    "offset": offset,
+                    "limit": limit,
+                },
+                headers=SECURITY_HEADERS,
+            )
 
         @console.get("/api/tickets/<ticket_id:int>")
         @needs_agent
@@ -278,12 +333,19 @@ class AgentConsoleInput(InputChannel):
             tracker = await request.app.ctx.agent.tracker_store.retrieve_full_tracker(ticket.conversation_id)
             # The full contact only for the agent holding the ticket (for a call-back); masked for everyone else.
             full = self.queue.full_contact(ticket_id, agent) if ticket.has_full_contact else None
-            notes = [{"agent": n.agent, "text": n.text, "time": n.created_at.timestamp()}
-                     for n in self.queue.notes(ticket_id)]
-            return response.json({**_ticket_json(ticket), "contact_full": full, "notes": notes,
-                                  "transcript": _transcript(tracker.events if tracker else [],
-                                                            self.queue.reply_states(ticket_id))},
-                                 headers=SECURITY_HEADERS)
+            notes = [
+                {"agent": n.agent, "text": n.text, "time": n.created_at.timestamp()}
+                for n in self.queue.notes(ticket_id)
+            ]
+            return response.json(
+                {
+                    **_ticket_json(ticket),
+                    "contact_full": full,
+                    "notes": notes,
+                    "transcript": _transcript(tracker.events if tracker else [], self.queue.reply_states(ticket_id)),
+                },
+                headers=SECURITY_HEADERS,
+            )
 
         @console.post("/api/tickets/<ticket_id:int>/take")
         @needs_agent
@@ -309,8 +371,9 @@ class AgentConsoleInput(InputChannel):
                 note = self.queue.add_note(ticket_id, agent, text.strip())
             except KeyError:
                 return api_error(404, "没有这个工单")
-            return response.json({"agent": note.agent, "text": note.text, "time": note.created_at.timestamp()},
-                                 headers=SECURITY_HEADERS)
+            return response.json(
+                {"agent": note.agent, "text": note.text, "time": note.created_at.timestamp()}, headers=SECURITY_HEADERS
+            )
 
         @console.get("/api/history")
         @needs_agent
@@ -320,10 +383,13 @@ class AgentConsoleInput(InputChannel):
             offset = _int_arg(request, "offset", 0, 0, 10**9)
             limit = _int_arg(request, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
             page, total = self.queue.closed_tickets(search, offset, limit)
-            rows = [{**_ticket_json(t), "closed_at": t.closed_at.timestamp() if t.closed_at else None,
-                     "summary": t.summary} for t in page]
-            return response.json({"tickets": rows, "total": total, "offset": offset, "limit": limit},
-                                 headers=SECURITY_HEADERS)
+            rows = [
+                {**_ticket_json(t), "closed_at": t.closed_at.timestamp() if t.closed_at else None, "summary": t.summary}
+                for t in page
+            ]
+            return response.json(
+                {"tickets": rows, "total": total, "offset": offset, "limit": limit}, headers=SECURITY_HEADERS
+            )
 
         @console.post("/api/tickets/<ticket_id:int>/release")
         @needs_agent
@@ -350,8 +416,9 @@ class AgentConsoleInput(InputChannel):
                 return api_error(400, "请选择一位在职的工作人员")
             account = active_account(agent)
             try:
-                ticket = self.queue.transfer(ticket_id, agent, target,
-                                             supervisor=bool(account and account.is_supervisor))
+                ticket = self.queue.transfer(
+                    ticket_id, agent, target, supervisor=bool(account and account.is_supervisor)
+                )
             except KeyError:
                 return api_error(404, "没有这个工单")
             except TicketConflict as conflict:
@@ -385,8 +452,15 @@ class AgentConsoleInput(InputChannel):
                 self.queue.drop_reply(reply_id)
                 return api_error(502, "消息没有送达居民，请稍后重试")
             self.queue.mark_reply(reply_id, state)
-            return response.json({"delivered": state is ReplyState.DELIVERED, "state": state.value,
-                                  "state_label": state.label, "reply_id": reply_id}, headers=SECURITY_HEADERS)
+            return response.json(
+                {
+                    "delivered": state is ReplyState.DELIVERED,
+                    "state": state.value,
+                    "state_label": state.label,
+                    "reply_id": reply_id,
+                },
+                headers=SECURITY_HEADERS,
+            )
 
         @console.post("/api/tickets/<ticket_id:int>/close")
         @needs_agent
@@ -398,14 +472,19 @@ class AgentConsoleInput(InputChannel):
             except TicketConflict as conflict:
                 return api_error(409, str(conflict))
             # The bot takes over again (also in later sessions) and asks whether the problem was solved.
-            events = [ConversationResumed(), SlotSet("handoff_active", False), SlotSet("rating_requested", True),
-                      ActionExecuted("action_listen"),
-                      BotUttered(RATING_QUESTION, data={"buttons": RATING_BUTTONS}, metadata={"ticket": ticket_id})]
+            events = [
+                ConversationResumed(),
+                SlotSet("handoff_active", False),
+                SlotSet("rating_requested", True),
+                ActionExecuted("action_listen"),
+                BotUttered(RATING_QUESTION, data={"buttons": RATING_BUTTONS}, metadata={"ticket": ticket_id}),
+            ]
             try:
                 delivered = await _push(request.app, ticket.conversation_id, events)
             except Exception as error:
-                logger.warning("console: rating question for ticket %s not delivered: %s", ticket_id,
-                               type(error).__name__)
+                logger.warning(
+                    "console: rating question for ticket %s not delivered: %s", ticket_id, type(error).__name__
+                )
                 delivered = False
             logger.info("console: %s closed ticket %s", agent, ticket_id)
             return response.json({**_ticket_json(ticket), "delivered": delivered}, headers=SECURITY_HEADERS)
@@ -417,13 +496,18 @@ class AgentConsoleInput(InputChannel):
         agent's reply."""
         try:
             reply_id = await asyncio.to_thread(self.queue.add_reply, ticket.conversation_id, ticket.id, text)
-            state = await _push_reply(app, ticket.conversation_id,
-                                      BotUttered(text, metadata={"ticket": ticket.id, "reply_id": reply_id}), reply_id)
+            state = await _push_reply(
+                app,
+                ticket.conversation_id,
+                BotUttered(text, metadata={"ticket": ticket.id, "reply_id": reply_id}),
+                reply_id,
+            )
             await asyncio.to_thread(self.queue.mark_reply, reply_id, state)
             return state is ReplyState.DELIVERED
         except Exception as error:
-            logger.warning("console: message to the resident of ticket %s not delivered: %s", ticket.id,
-                           type(error).__name__)
+            logger.warning(
+                "console: message to the resident of ticket %s not delivered: %s", ticket.id, type(error).__name__
+            )
             return False
 
     async def _release_idle_tickets(self, app: Any) -> None:
@@ -449,7 +533,7 @@ class AgentConsoleInput(InputChannel):
 
 def china_midnight(now: Optional[datetime] = None) -> datetime:
     """Start of today in China time (今日已关闭 counts from here)."""
-    moment = (now or datetime.now(timezone.utc)).astimezone(CHINA_TIME)
+    moment = (now or datetime.now(UTC)).astimezone(CHINA_TIME)
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -467,9 +551,15 @@ def _page(name: str, error: str = "") -> str:
 
 def _ticket_json(ticket: Ticket) -> dict[str, Any]:
     return {
-        "id": ticket.id, "conversation_id": ticket.conversation_id, "channel": ticket.channel,
-        "reason": ticket.reason.value, "reason_label": ticket.reason.label, "status": ticket.status.value,
-        "agent": ticket.agent, "contact": ticket.contact, "after_hours": ticket.after_hours,
+        "id": ticket.id,
+        "conversation_id": ticket.conversation_id,
+        "channel": ticket.channel,
+        "reason": ticket.reason.value,
+        "reason_label": ticket.reason.label,
+        "status": ticket.status.value,
+        "agent": ticket.agent,
+        "contact": ticket.contact,
+        "after_hours": ticket.after_hours,
         "created_at": ticket.created_at.timestamp(),
         "rating": ticket.rating.value if ticket.rating else None,
     }
@@ -480,18 +570,38 @@ def _transcript(events: list[Event], reply_states: Optional[dict[int, ReplyState
     for event in events:
         if event.type_name == "user":
             intent = event.intent or {}
-            lines.append({"role": "resident", "text": mask_personal_data(event.text or ""), "time": event.timestamp,
-                          "intent": intent.get("name"), "confidence": intent.get("confidence")})
+            lines.append(
+                {
+                    "role": "resident",
+                    "text": mask_personal_data(event.text or ""),
+                    "time": event.timestamp,
+                    "intent": intent.get("name"),
+                    "confidence": intent.get("confidence"),
+                }
+            )
         elif event.type_name == "bot":
             agent = (event.metadata or {}).get("agent")
             buttons = [b.get("title") for b in (event.data or {}).get("buttons") or []]
             state = (reply_states or {}).get((event.metadata or {}).get("reply_id"))
-            lines.append({"role": "agent" if agent else "bot", "agent": agent, "text": event.text or "",
-                          "buttons": buttons, "time": event.timestamp,
-                          "state": state.value if state else None, "state_label": state.label if state else None})
+            lines.append(
+                {
+                    "role": "agent" if agent else "bot",
+                    "agent": agent,
+                    "text": event.text or "",
+                    "buttons": buttons,
+                    "time": event.timestamp,
+                    "state": state.value if state else None,
+                    "state_label": state.label if state else None,
+                }
+            )
         elif event.type_name in ("pause", "resume"):
-            lines.append({"role": "system", "text": "机器人暂停（人工处理中）" if event.type_name == "pause"
-                          else "机器人恢复服务", "time": event.timestamp})
+            lines.append(
+                {
+                    "role": "system",
+                    "text": "机器人暂停（人工处理中）" if event.type_name == "pause" else "机器人恢复服务",
+                    "time": event.timestamp,
+                }
+            )
     return lines
 
 
@@ -508,8 +618,11 @@ async def _push_reply(app: Any, conversation_id: str, event: BotUttered, reply_i
         channel = next((c for c in getattr(app.ctx, "input_channels", None) or [] if c.name() == latest), None)
         state = ReplyState.WAITING
         if channel is not None and hasattr(channel, "push_reply"):
-            state = ReplyState.SENT if await channel.push_reply(conversation_id, event.text, reply_id) \
+            state = (
+                ReplyState.SENT
+                if await channel.push_reply(conversation_id, event.text, reply_id)
                 else ReplyState.WAITING
+            )
         elif channel is not None and (output := channel.get_output_channel()) is not None:
             await agent.processor.execute_side_effects([event], tracker, output)
             state = ReplyState.DELIVERED

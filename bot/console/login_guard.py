@@ -14,6 +14,7 @@ Settings (environment):
 - a client address gets three times as many (several agents may share an office address).
 Counted per Rasa process, in memory; failures are forgotten after the lockout time without failures.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,15 @@ class _State:
 class Throttle:
     """Failure counts per key with growing delays and a lockout."""
 
-    def __init__(self, free: int, lockout_after: int, lockout_seconds: float, base_delay: float = 1.0,
-                 max_delay: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        free: int,
+        lockout_after: int,
+        lockout_seconds: float,
+        base_delay: float = 1.0,
+        max_delay: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.free, self.lockout_after, self.lockout_seconds = free, lockout_after, lockout_seconds
         self.base_delay, self.max_delay = base_delay, max_delay
         self._clock = clock

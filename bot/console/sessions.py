@@ -1,9 +1,10 @@
 """Logged-in agent sessions, kept in the hand-off database so every Rasa process accepts them."""
+
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import Column, DateTime, String, delete
@@ -29,7 +30,7 @@ def _hash(token: str) -> str:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class SessionStore:
@@ -40,7 +41,7 @@ class SessionStore:
 
     def create(self, agent: str) -> str:
         token = secrets.token_urlsafe(32)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self._session.begin() as session:
             session.execute(delete(SessionRow).where(SessionRow.expires_at < now))
             session.add(SessionRow(token_hash=_hash(token), agent=agent, expires_at=now + SESSION_LIFETIME))
@@ -51,7 +52,7 @@ class SessionStore:
             return None
         with self._session() as session:
             row = session.get(SessionRow, _hash(token))
-            if row is None or _aware(row.expires_at) < datetime.now(timezone.utc):
+            if row is None or _aware(row.expires_at) < datetime.now(UTC):
                 return None
             return row.agent
 

@@ -1,4 +1,5 @@
 """Actions run against rasa_sdk trackers and dispatchers, no server."""
+
 import asyncio
 from datetime import date
 
@@ -7,8 +8,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import service
-from actions.actions import (ActionAnswerPolicy, ActionHandoff, ActionPolicyFallback, ActionRecordRating,
-                             ActionSessionStart)
+from actions.actions import (
+    ActionAnswerPolicy,
+    ActionHandoff,
+    ActionPolicyFallback,
+    ActionRecordRating,
+    ActionSessionStart,
+)
 from policy_core import PolicyService
 from policy_core.handoff import HandoffQueue, Rating, TicketStatus
 from policy_core.service_hours import ServiceHours
@@ -24,13 +30,20 @@ def fixed_today(monkeypatch):
 
 
 def user_event(text, intent, entities=()):
-    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.9},
-                                                          "entities": list(entities)}}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": intent, "confidence": 0.9}, "entities": list(entities)},
+    }
 
 
 def make_tracker(text, intent, slots=None, entities=(), history=(), channel="rest", sender="resident-1"):
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities),
-              "intent_ranking": [{"name": intent, "confidence": 0.9}]}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": list(entities),
+        "intent_ranking": [{"name": intent, "confidence": 0.9}],
+    }
     events = [*history, {**user_event(text, intent, entities), "input_channel": channel}]
     return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
 
@@ -50,26 +63,41 @@ def slot_events(events):
 
 
 def test_arrival_with_slots_answers_with_date():
-    tracker = make_tracker("我在职，1月份的钱什么时候到", "account_arrival",
-                           slots={"person_category": "in_service", "arrival_month": "1月份"})
+    tracker = make_tracker(
+        "我在职，1月份的钱什么时候到",
+        "account_arrival",
+        slots={"person_category": "in_service", "arrival_month": "1月份"},
+    )
     messages, events = run(ActionAnswerPolicy(), tracker)
     assert "2026年3月5日" in texts(messages)
-    assert slot_events(events) == {"last_topic": "account_arrival", "handoff_offered": False, "rating_requested": False,
-                                   "person_category": "in_service", "arrival_month": "2026-01", "last_outcome": "answered"}
+    assert slot_events(events) == {
+        "last_topic": "account_arrival",
+        "handoff_offered": False,
+        "rating_requested": False,
+        "person_category": "in_service",
+        "arrival_month": "2026-01",
+        "last_outcome": "answered",
+    }
 
 
 def test_inform_continues_last_topic():
-    tracker = make_tracker("那退休的呢", "inform",
-                           slots={"person_category": "retired", "arrival_month": "2026-01", "last_topic": "account_arrival"},
-                           entities=[{"entity": "person_category", "value": "retired"}])
+    tracker = make_tracker(
+        "那退休的呢",
+        "inform",
+        slots={"person_category": "retired", "arrival_month": "2026-01", "last_topic": "account_arrival"},
+        entities=[{"entity": "person_category", "value": "retired"}],
+    )
     messages, _ = run(ActionAnswerPolicy(), tracker)
     assert "2026年2月5日" in texts(messages)
 
 
 def test_receipt_verdict_uses_all_regions_in_message():
-    tracker = make_tracker("在湛江看急诊，深圳参保，发票被结算了5元报不了", "reimburse_settled_receipt",
-                           slots={"region": "湛江"},
-                           entities=[{"entity": "region", "value": "湛江"}, {"entity": "region", "value": "深圳"}])
+    tracker = make_tracker(
+        "在湛江看急诊，深圳参保，发票被结算了5元报不了",
+        "reimburse_settled_receipt",
+        slots={"region": "湛江"},
+        entities=[{"entity": "region", "value": "湛江"}, {"entity": "region", "value": "深圳"}],
+    )
     messages, _ = run(ActionAnswerPolicy(), tracker)
     assert "第七十条" in texts(messages) and "暂不能报销" in texts(messages)
 
@@ -117,8 +145,12 @@ def test_handoff_still_answers_when_database_is_down(monkeypatch):
 
 
 def test_category_from_wording_without_entity():
-    tracker = make_tracker("退了休的，1月的钱啥时候进存折", "account_arrival", slots={"arrival_month": "1月"},
-                           entities=[{"entity": "month", "value": "1月"}])
+    tracker = make_tracker(
+        "退了休的，1月的钱啥时候进存折",
+        "account_arrival",
+        slots={"arrival_month": "1月"},
+        entities=[{"entity": "month", "value": "1月"}],
+    )
     messages, _ = run(ActionAnswerPolicy(), tracker)
     assert "2026年2月5日" in texts(messages)
 
@@ -130,9 +162,12 @@ def test_noise_after_a_miss_hands_off(handoff_db):
 
 
 def test_fallback_with_a_category_continues_the_topic():
-    tracker = make_tracker("退", "nlu_fallback", slots={"person_category": "retired", "arrival_month": "2026-03",
-                                                       "last_topic": "account_arrival"},
-                           entities=[{"entity": "person_category", "value": "retired"}])
+    tracker = make_tracker(
+        "退",
+        "nlu_fallback",
+        slots={"person_category": "retired", "arrival_month": "2026-03", "last_topic": "account_arrival"},
+        entities=[{"entity": "person_category", "value": "retired"}],
+    )
     messages, _ = run(ActionPolicyFallback(), tracker)
     assert "2026年4月5日" in texts(messages)
 
@@ -172,9 +207,14 @@ def _closed_ticket(handoff_db, sender="resident-1"):
     return queue, ticket
 
 
-@pytest.mark.parametrize("text,intent,rating", [("满意", "affirm", Rating.SATISFIED),
-                                                ("没解决", "deny", Rating.UNSATISFIED),
-                                                ("不满意", "complain", Rating.UNSATISFIED)])
+@pytest.mark.parametrize(
+    "text,intent,rating",
+    [
+        ("满意", "affirm", Rating.SATISFIED),
+        ("没解决", "deny", Rating.UNSATISFIED),
+        ("不满意", "complain", Rating.UNSATISFIED),
+    ],
+)
 def test_rating_is_recorded_with_the_closed_ticket(handoff_db, text, intent, rating):
     queue, ticket = _closed_ticket(handoff_db)
     messages, events = run(ActionRecordRating(), make_tracker(text, intent, slots={"rating_requested": True}))
@@ -194,10 +234,10 @@ def test_rating_still_thanks_when_database_is_down(monkeypatch):
 
 
 def test_a_policy_answer_ends_a_pending_rating():
-    _, events = run(ActionAnswerPolicy(), make_tracker("医保存折是什么", "account_what_is",
-                                                       slots={"rating_requested": True}))
+    _, events = run(
+        ActionAnswerPolicy(), make_tracker("医保存折是什么", "account_what_is", slots={"rating_requested": True})
+    )
     assert slot_events(events)["rating_requested"] is False
-
 
 
 def test_arrival_without_category_gives_both_rules_then_asks():

@@ -1,4 +1,5 @@
 """The benchmark's smoke run (`python -m bench --smoke`) against the real assistant, as CI runs it."""
+
 import hashlib
 import json
 import os
@@ -22,8 +23,14 @@ def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench-smoke")
     readme_before = _digest(ROOT / "README.md")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(out)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     return {"out": out, "result": result, "readme_unchanged": _digest(ROOT / "README.md") == readme_before}
 
 
@@ -72,8 +79,13 @@ def test_smoke_results_structure_and_numbers(smoke):
 
 def test_smoke_writes_reports_and_leaves_readme_alone(smoke):
     out = smoke["out"]
-    for name in ("results.json", "summary.md", "profile.md", "latency_vs_concurrency.png",
-                 "throughput_vs_concurrency.png"):
+    for name in (
+        "results.json",
+        "summary.md",
+        "profile.md",
+        "latency_vs_concurrency.png",
+        "throughput_vs_concurrency.png",
+    ):
         assert (out / name).stat().st_size > 0, name
     assert "| single-user latency p50 |" in (out / "summary.md").read_text(encoding="utf-8")
     assert smoke["readme_unchanged"]

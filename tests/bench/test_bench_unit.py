@@ -1,4 +1,5 @@
 """Fast tests of the benchmark's pure functions (no servers, no model)."""
+
 import asyncio
 import json
 
@@ -11,8 +12,8 @@ from bench.resources import component_times
 from bench.stats import latency_summary, percentile, ratio
 from bot.testing import free_port
 
-
 # ---------------------------------------------------------------- statistics
+
 
 def test_percentile_interpolates_like_numpy():
     values = [10, 20, 30, 40]
@@ -49,9 +50,18 @@ def test_ratio():
 
 
 def test_load_result_counts_errors_and_throughput():
-    result = LoadResult("x", 2, wall_s=2.0, conversations=2, samples=[
-        Sample(0, 0.1, "computed"), Sample(0.1, 0.2, "chitchat"), Sample(0.2, 0.3, "computed", "http_500"),
-        Sample(0.3, 0.4, "policy", "empty_reply")])
+    result = LoadResult(
+        "x",
+        2,
+        wall_s=2.0,
+        conversations=2,
+        samples=[
+            Sample(0, 0.1, "computed"),
+            Sample(0.1, 0.2, "chitchat"),
+            Sample(0.2, 0.3, "computed", "http_500"),
+            Sample(0.3, 0.4, "policy", "empty_reply"),
+        ],
+    )
     summary = result.summary()
     assert summary["messages"] == 4
     assert summary["answered"] == 2
@@ -111,10 +121,12 @@ def test_summarize_intent_report():
 
 
 def test_summarize_entity_report_with_micro_average():
-    report_ = {"month": {"precision": 1, "recall": 1, "f1-score": 1.0, "support": 4},
-               "region": {"precision": 1, "recall": 0.5, "f1-score": 0.6667, "support": 2},
-               "micro avg": {"precision": 1, "recall": 0.8333, "f1-score": 0.9091, "support": 6},
-               "macro avg": {"precision": 1, "recall": 0.75, "f1-score": 0.8333, "support": 6}}
+    report_ = {
+        "month": {"precision": 1, "recall": 1, "f1-score": 1.0, "support": 4},
+        "region": {"precision": 1, "recall": 0.5, "f1-score": 0.6667, "support": 2},
+        "micro avg": {"precision": 1, "recall": 0.8333, "f1-score": 0.9091, "support": 6},
+        "macro avg": {"precision": 1, "recall": 0.75, "f1-score": 0.8333, "support": 6},
+    }
     summary = nlu.summarize_entity_report(report_)
     assert summary["micro_f1"] == 0.9091
     assert summary["support"] == 6
@@ -123,8 +135,10 @@ def test_summarize_entity_report_with_micro_average():
 
 def test_read_reports_finds_every_extractor(tmp_path):
     (tmp_path / "intent_report.json").write_text(json.dumps(INTENT_REPORT))
-    entity = {"month": {"precision": 1, "recall": 1, "f1-score": 1.0, "support": 1},
-              "micro avg": {"precision": 1, "recall": 1, "f1-score": 1.0, "support": 1}}
+    entity = {
+        "month": {"precision": 1, "recall": 1, "f1-score": 1.0, "support": 1},
+        "micro avg": {"precision": 1, "recall": 1, "f1-score": 1.0, "support": 1},
+    }
     for name in ("DIETClassifier_report.json", "RegexEntityExtractor_report.json"):
         (tmp_path / name).write_text(json.dumps(entity))
     result = nlu.read_reports(tmp_path)
@@ -135,11 +149,23 @@ def test_read_reports_finds_every_extractor(tmp_path):
 def test_merged_heldout_limit_spreads_over_intents(tmp_path):
     source = tmp_path / "src"
     source.mkdir()
-    (source / "a.yml").write_text(yaml.safe_dump({"version": "3.1", "nlu": [
-        {"intent": "greet", "examples": "- 你好\n- 您好\n- 早上好\n"},
-        {"intent": "thank", "examples": "- 谢谢\n- 多谢\n"}]}, allow_unicode=True), encoding="utf-8")
-    (source / "b.yml").write_text(yaml.safe_dump({"version": "3.1", "nlu": [
-        {"intent": "goodbye", "examples": "- 再见\n"}]}, allow_unicode=True), encoding="utf-8")
+    (source / "a.yml").write_text(
+        yaml.safe_dump(
+            {
+                "version": "3.1",
+                "nlu": [
+                    {"intent": "greet", "examples": "- 你好\n- 您好\n- 早上好\n"},
+                    {"intent": "thank", "examples": "- 谢谢\n- 多谢\n"},
+                ],
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    (source / "b.yml").write_text(
+        yaml.safe_dump({"version": "3.1", "nlu": [{"intent": "goodbye", "examples": "- 再见\n"}]}, allow_unicode=True),
+        encoding="utf-8",
+    )
     out = tmp_path / "merged.yml"
     assert nlu.merged_heldout(out, heldout_dir=source) == 6
     assert nlu.merged_heldout(out, limit=3, heldout_dir=source) == 3
@@ -148,11 +174,13 @@ def test_merged_heldout_limit_spreads_over_intents(tmp_path):
 
 
 def test_component_times_from_training_log():
-    lines = [(1.0, "INFO rasa.engine.training.hooks  - Starting to train component 'DIETClassifier'."),
-             (3.5, "Epochs: 100%"),
-             (11.0, "INFO rasa.engine.training.hooks  - Finished training component 'DIETClassifier'."),
-             (11.0, "INFO rasa.engine.training.hooks  - Starting to train component 'RulePolicy'."),
-             (12.5, "INFO rasa.engine.training.hooks  - Finished training component 'RulePolicy'.")]
+    lines = [
+        (1.0, "INFO rasa.engine.training.hooks  - Starting to train component 'DIETClassifier'."),
+        (3.5, "Epochs: 100%"),
+        (11.0, "INFO rasa.engine.training.hooks  - Finished training component 'DIETClassifier'."),
+        (11.0, "INFO rasa.engine.training.hooks  - Starting to train component 'RulePolicy'."),
+        (12.5, "INFO rasa.engine.training.hooks  - Finished training component 'RulePolicy'."),
+    ]
     assert component_times(lines) == {"DIETClassifier": 10.0, "RulePolicy": 1.5}
 
 
@@ -179,9 +207,15 @@ def test_replace_region_only_touches_the_region():
     assert report.replace_region(new, "| a | b |") == new  # idempotent
 
 
-@pytest.mark.parametrize("text", ["no markers", README.replace("<!-- bench:end -->", ""),
-                                  README + "<!-- bench:start -->",
-                                  "<!-- bench:end -->\n<!-- bench:start -->\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no markers",
+        README.replace("<!-- bench:end -->", ""),
+        README + "<!-- bench:start -->",
+        "<!-- bench:end -->\n<!-- bench:start -->\n",
+    ],
+)
 def test_replace_region_refuses_broken_markers(text):
     with pytest.raises(ValueError):
         report.replace_region(text, "x")
@@ -198,20 +232,50 @@ def test_update_readme_writes_only_the_region(tmp_path):
 
 # ---------------------------------------------------------------- targets
 
+
 def _results(**overrides):
     results = {
         "nlu": {"heldout": {"intent": {"macro_f1": 0.96, "accuracy": 0.97, "examples": 171}}},
-        "conversations": {"cases": 175, "turns": 300, "passed": 170, "pass_rate": 0.9714, "handoff_rate": 0.1,
-                          "wrong_facts": 0},
-        "speed": {"ours": {"single_user": {"p50_ms": 55.0, "p95_ms": 80.0},
-                           "levels": [{"concurrency": 20, "throughput_msg_s": 21.0, "errors": 0, "messages": 600,
-                                       "latency": {"p95_ms": 900.0}}]},
-                  "baseline": {"single_user": {"p50_ms": 30.0, "p95_ms": 40.0},
-                               "levels": [{"concurrency": 20, "throughput_msg_s": 20.0, "errors": 0,
-                                           "messages": 600, "latency": {"p95_ms": 800.0}}]}},
+        "conversations": {
+            "cases": 175,
+            "turns": 300,
+            "passed": 170,
+            "pass_rate": 0.9714,
+            "handoff_rate": 0.1,
+            "wrong_facts": 0,
+        },
+        "speed": {
+            "ours": {
+                "single_user": {"p50_ms": 55.0, "p95_ms": 80.0},
+                "levels": [
+                    {
+                        "concurrency": 20,
+                        "throughput_msg_s": 21.0,
+                        "errors": 0,
+                        "messages": 600,
+                        "latency": {"p95_ms": 900.0},
+                    }
+                ],
+            },
+            "baseline": {
+                "single_user": {"p50_ms": 30.0, "p95_ms": 40.0},
+                "levels": [
+                    {
+                        "concurrency": 20,
+                        "throughput_msg_s": 20.0,
+                        "errors": 0,
+                        "messages": 600,
+                        "latency": {"p95_ms": 800.0},
+                    }
+                ],
+            },
+        },
         "resources": {"training": {"wall_s": 140.0}, "rss": {"peak_mb": {"rasa_server": 1100.0}}},
-        "question_sets": {"gate": {"wrong_topic_rate": 0.0, "routing_accuracy": 0.96},
-                          "colloquial": {"pass_rate": 0.98}, "law": {"pass_rate": 0.96}},
+        "question_sets": {
+            "gate": {"wrong_topic_rate": 0.0, "routing_accuracy": 0.96},
+            "colloquial": {"pass_rate": 0.98},
+            "law": {"pass_rate": 0.96},
+        },
     }
     for path, value in overrides.items():
         node = results
@@ -236,9 +300,12 @@ def test_each_target_can_fail():
     assert not _met(_results(**{"conversations.wrong_facts": 1}))["answers stating a wrong fact"]
     assert not _met(_results(**{"speed.ours.single_user.p50_ms": 60.1}))["single-user latency p50"]
     assert not _met(_results(**{"resources.training.wall_s": 150.1}))["training time"]
-    assert not _met(_results(**{"question_sets.gate.wrong_topic_rate": 0.004}))["uncovered questions given a policy fact"]
+    assert not _met(_results(**{"question_sets.gate.wrong_topic_rate": 0.004}))[
+        "uncovered questions given a policy fact"
+    ]
     assert not _met(_results(**{"question_sets.gate.routing_accuracy": 0.94}))[
-        "uncovered questions sent to the right agency"]
+        "uncovered questions sent to the right agency"
+    ]
     assert not _met(_results(**{"question_sets.colloquial.pass_rate": 0.969}))["colloquial held-out questions"]
     assert not _met(_results(**{"question_sets.law.pass_rate": 0.949}))["law held-out questions, right article"]
     assert not _met(_results(**{"resources.rss.peak_mb.rasa_server": 1200.1}))["Rasa server peak RSS"]
@@ -298,8 +365,10 @@ def test_speed_plots_are_written(tmp_path):
     from bench.report import plot_speed
 
     def levels(scale):
-        return [{"concurrency": c, "throughput_msg_s": scale * c ** 0.5,
-                 "latency": {"p50_ms": 50.0 * c, "p95_ms": 80.0 * c}} for c in (1, 10, 20)]
+        return [
+            {"concurrency": c, "throughput_msg_s": scale * c**0.5, "latency": {"p50_ms": 50.0 * c, "p95_ms": 80.0 * c}}
+            for c in (1, 10, 20)
+        ]
 
     written = plot_speed({"ours": {"levels": levels(2.0)}, "baseline": {"levels": levels(1.0)}}, tmp_path)
     assert written == ["latency_vs_concurrency.png", "throughput_vs_concurrency.png"]

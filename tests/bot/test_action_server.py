@@ -1,5 +1,6 @@
 """The action server accepts calls only from the Rasa server (issue 14: a forged /webhook call with
 next_action=action_handoff created a ticket), and caps new hand-off tickets per client address."""
+
 import os
 import subprocess
 import sys
@@ -22,12 +23,23 @@ def action_server(tmp_path_factory):
     work = tmp_path_factory.mktemp("actions")
     port = free_port()
     db = f"sqlite:///{work / 'handoff.db'}"
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "ACTION_SERVER_TOKEN": SECRET, "HANDOFF_DB_URL": db,
-           "POLICY_DATA_DIR": str(work), "HANDOFF_TICKETS_PER_CLIENT_PER_MINUTE": "2",
-           "HANDOFF_CONTACT_KEY": CONTACT_KEY}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "ACTION_SERVER_TOKEN": SECRET,
+        "HANDOFF_DB_URL": db,
+        "POLICY_DATA_DIR": str(work),
+        "HANDOFF_TICKETS_PER_CLIENT_PER_MINUTE": "2",
+        "HANDOFF_CONTACT_KEY": CONTACT_KEY,
+    }
     log = work / "actions.log"
-    process = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(port)], cwd=PROJECT_ROOT,
-                               env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.action_server", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -45,14 +57,35 @@ def action_server(tmp_path_factory):
 
 
 def handoff_call(sender, client_tag="c-forged", text="转人工"):
-    event = {"event": "user", "text": text, "timestamp": time.time(), "input_channel": "rest",
-             "parse_data": {"intent": {"name": "request_human", "confidence": 1.0}, "entities": []},
-             "metadata": {"client_tag": client_tag}}
-    return {"next_action": "action_handoff", "sender_id": sender, "version": "3.6.21", "domain": {},
-            "tracker": {"sender_id": sender, "slots": {}, "latest_message": {
-                "text": text, "intent": {"name": "request_human", "confidence": 1.0}, "entities": [],
-                "metadata": {"client_tag": client_tag}}, "events": [event], "paused": False,
-                "latest_input_channel": "rest", "latest_action_name": "action_listen", "active_loop": {}}}
+    event = {
+        "event": "user",
+        "text": text,
+        "timestamp": time.time(),
+        "input_channel": "rest",
+        "parse_data": {"intent": {"name": "request_human", "confidence": 1.0}, "entities": []},
+        "metadata": {"client_tag": client_tag},
+    }
+    return {
+        "next_action": "action_handoff",
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": sender,
+            "slots": {},
+            "latest_message": {
+                "text": text,
+                "intent": {"name": "request_human", "confidence": 1.0},
+                "entities": [],
+                "metadata": {"client_tag": client_tag},
+            },
+            "events": [event],
+            "paused": False,
+            "latest_input_channel": "rest",
+            "latest_action_name": "action_listen",
+            "active_loop": {},
+        },
+    }
 
 
 def test_listens_on_loopback_by_default():
@@ -75,7 +108,9 @@ def test_a_forged_call_without_the_token_is_refused(action_server):
 
 def test_the_rasa_servers_call_with_the_token_works(action_server):
     url, queue, _ = action_server
-    done = httpx.post(url + "/webhook", json=handoff_call("real-1", "c-one"), headers={"Authorization": f"Bearer {SECRET}"})
+    done = httpx.post(
+        url + "/webhook", json=handoff_call("real-1", "c-one"), headers={"Authorization": f"Bearer {SECRET}"}
+    )
     assert done.status_code == 200 and any(e.get("event") == "pause" for e in done.json()["events"])
     assert queue.open_ticket_for("real-1") is not None
     # Rasa's own `token:` in endpoints.yml sends it as a query parameter: also accepted.
@@ -87,10 +122,16 @@ def test_new_tickets_per_client_address_are_capped(action_server):
     url, queue, _ = action_server
     auth = {"Authorization": f"Bearer {SECRET}"}
     for index in range(4):  # new sender ids, one address: only two tickets a minute (set above)
-        assert httpx.post(url + "/webhook", json=handoff_call(f"flood-{index}", "c-flooder"), headers=auth).status_code == 200
+        assert (
+            httpx.post(url + "/webhook", json=handoff_call(f"flood-{index}", "c-flooder"), headers=auth).status_code
+            == 200
+        )
     opened = [i for i in range(4) if queue.open_ticket_for(f"flood-{i}") is not None]
     assert opened == [0, 1]
-    assert httpx.post(url + "/webhook", json=handoff_call("other-address", "c-someone-else"), headers=auth).status_code == 200
+    assert (
+        httpx.post(url + "/webhook", json=handoff_call("other-address", "c-someone-else"), headers=auth).status_code
+        == 200
+    )
     assert queue.open_ticket_for("other-address") is not None
 
 

@@ -1,4 +1,5 @@
 """CORS_ORIGINS: parsed once, passed to `rasa run --cors`, and the socket.io server's origin check."""
+
 import pytest
 
 from bot.cors import cors_arguments, cors_origins, socketio_origin_check
@@ -25,8 +26,12 @@ def test_configured_origins():
 
 def test_behind_a_proxy_the_forwarded_origin_is_own():
     check = socketio_origin_check({})
-    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1:5005",
-               "HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "chat.example.gov.cn"}
+    environ = {
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": "127.0.0.1:5005",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_X_FORWARDED_HOST": "chat.example.gov.cn",
+    }
     assert check("https://chat.example.gov.cn", environ)
 
 

@@ -1,4 +1,5 @@
 """Files with residents' data are private and user-controlled values cannot forge log lines (issue 14)."""
+
 import logging
 import stat
 
@@ -57,6 +58,7 @@ def test_tracker_store_log_lines_escape_the_sender(caplog):
 
     class Tracker:
         sender_id = "evil\nERROR forged line"
+
     with caplog.at_level(logging.ERROR):
         store._keep(Tracker(), RuntimeError("down"))
     assert "evil\\nERROR forged line" in caplog.text and "\nERROR forged" not in caplog.text

@@ -1,4 +1,5 @@
 """bot/remote_action.py: the action server's responses are judged exactly as Rasa judges them."""
+
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -34,9 +35,11 @@ def test_same_verdict_and_message_as_rasa(index):
             rasa_jsonschema_validate(response, RemoteAction.action_response_format_spec())
             return True
         except ValidationError as error:
-            error.message += (". Failed to validate Action server response from API, make sure your response from "
-                              "the Action endpoint is valid. For more information about the format visit "
-                              "https://rasa.com/docs/rasa/custom-actions")
+            error.message += (
+                ". Failed to validate Action server response from API, make sure your response from "
+                "the Action endpoint is valid. For more information about the format visit "
+                "https://rasa.com/docs/rasa/custom-actions"
+            )
             raise
 
     expected = outcome(rasa_original, RESPONSES[index])
@@ -45,7 +48,9 @@ def test_same_verdict_and_message_as_rasa(index):
 
 def test_invalid_responses_are_refused():
     assert outcome(remote_action._validate_action_result, {"events": "not a list"})[0] == "invalid"
-    assert outcome(remote_action._validate_action_result, {"events": [{"event": "slot", "name": "x", "value": 1}]}) is True
+    assert (
+        outcome(remote_action._validate_action_result, {"events": [{"event": "slot", "name": "x", "value": 1}]}) is True
+    )
 
 
 def test_install_replaces_both_methods():
@@ -89,6 +94,7 @@ def test_other_failures_are_not_repeated(monkeypatch):
         raise RasaException("Couldn't connect to the server")
 
     monkeypatch.setattr(remote_action, "_original_run", down)
-    events = asyncio.run(remote_action._run_or_apologise(RemoteAction("action_answer_policy", None), None, None,
-                                                         None, None))
+    events = asyncio.run(
+        remote_action._run_or_apologise(RemoteAction("action_answer_policy", None), None, None, None, None)
+    )
     assert len(calls) == 1 and events[0].text == remote_action.UNAVAILABLE_TEXT

@@ -15,7 +15,9 @@ slots:
 
 async def _save_and_reload(url):
     store = EnvSQLTrackerStore(domain=DOMAIN)
-    tracker = DialogueStateTracker.from_events("resident", [UserUttered("我退休了"), SlotSet("person_category", "retired")])
+    tracker = DialogueStateTracker.from_events(
+        "resident", [UserUttered("我退休了"), SlotSet("person_category", "retired")]
+    )
     await store.save(tracker)
     reopened = EnvSQLTrackerStore(domain=DOMAIN)  # a restarted server
     return await reopened.retrieve("resident")
@@ -37,8 +39,18 @@ def test_personal_data_is_masked_before_it_is_stored(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     text = "我手机13812345678，身份证11010519900307123X，卡号6222021234567890123，邮箱zhang@example.com"
     tracker = DialogueStateTracker.from_events(
-        "resident", [UserUttered(text, parse_data={"text": text, "intent": {"name": "inform", "confidence": 1.0},
-                                                   "entities": [{"entity": "phone", "value": "13812345678"}]})])
+        "resident",
+        [
+            UserUttered(
+                text,
+                parse_data={
+                    "text": text,
+                    "intent": {"name": "inform", "confidence": 1.0},
+                    "entities": [{"entity": "phone", "value": "13812345678"}],
+                },
+            )
+        ],
+    )
     asyncio.run(EnvSQLTrackerStore(domain=DOMAIN).save(tracker))
     with sqlite3.connect(tmp_path / "tracker.db") as db:
         stored = "\n".join(row[0] for row in db.execute("select data from events"))

@@ -19,11 +19,22 @@ def console_server(tmp_path):
     def start(extra_env=None):
         port = free_port()
         log = tmp_path / f"console-{port}.log"
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
-               "POLICY_DATA_DIR": str(tmp_path / "var"), "AGENT_ACCOUNTS_FILE": str(tmp_path / "agents.yml"),
-               "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'var' / 'handoff.db'}", **(extra_env or {})}
-        process = subprocess.Popen([sys.executable, "-m", "tests.console.console_server", str(port)],
-                                   cwd=PROJECT_ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "POLICY_DATA_DIR": str(tmp_path / "var"),
+            "AGENT_ACCOUNTS_FILE": str(tmp_path / "agents.yml"),
+            "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'var' / 'handoff.db'}",
+            **(extra_env or {}),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.console.console_server", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=open(log, "wb"),
+            stderr=subprocess.STDOUT,
+        )
         started.append(process)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120

@@ -5,6 +5,7 @@ so a resident's latency measures only whether the server's event loop is free; p
 replies, "your ticket was re-queued") are recorded instead of sent and listed at `GET /test/pushes`.
 Accounts and the hand-off database come from AGENT_ACCOUNTS_FILE and HANDOFF_DB_URL.
 """
+
 import logging
 import sys
 

@@ -1,6 +1,14 @@
 import pytest
 
-from bot.console.accounts import AccountError, authenticate, hash_password, load_accounts, main, save_account, verify_password
+from bot.console.accounts import (
+    AccountError,
+    authenticate,
+    hash_password,
+    load_accounts,
+    main,
+    save_account,
+    verify_password,
+)
 from bot.console.sessions import SessionStore
 
 

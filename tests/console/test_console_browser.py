@@ -4,14 +4,15 @@ A resident on the web chat page (phone size) asks for a human; an agent logs int
 size), sees the ticket and the transcript, takes it, replies — and the resident's page shows the reply —
 then closes it, and the resident rates the service with the bot's button. Screenshots: results/console/.
 """
+
 import time
 
 import pytest
 
-from policy_core.config import PROJECT_ROOT
 from bot.console.accounts import save_account
-from policy_core.handoff import HandoffQueue
 from bot.testing import start_assistant
+from policy_core.config import PROJECT_ROOT
+from policy_core.handoff import HandoffQueue
 from tests.browser import WAIT, WebChatPage, chromium, wait_until
 
 pytestmark = pytest.mark.model
@@ -53,18 +54,23 @@ class Console:
         def failed():
             self.shot("failed")
             return f"console status: {self.text('status')!r}"
+
         return wait_until(condition, what, timeout, failed)
 
     def shot(self, name):
         self.driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
     def ticket_items(self):
-        return self.js("return Array.from(document.querySelectorAll('#tickets li')).map(li => "
-                       "({id: li.dataset.ticket, text: li.textContent}))")
+        return self.js(
+            "return Array.from(document.querySelectorAll('#tickets li')).map(li => "
+            "({id: li.dataset.ticket, text: li.textContent}))"
+        )
 
     def transcript(self):
-        return self.js("return Array.from(document.querySelectorAll('#transcript li')).map(li => "
-                       "({role: li.className, text: li.textContent}))")
+        return self.js(
+            "return Array.from(document.querySelectorAll('#transcript li')).map(li => "
+            "({role: li.className, text: li.textContent}))"
+        )
 
     def enabled(self, element_id):
         return self.js("return !document.getElementById(arguments[0]).disabled", element_id)
@@ -107,8 +113,10 @@ def test_2_console_needs_login(console):
 def test_3_agent_sees_the_ticket_and_the_transcript(console, resident):
     session = resident.session_id
     # A fresh assistant: the resident's ticket is the only web chat ticket in the queue.
-    item = console.wait(lambda: next((t for t in console.ticket_items() if "网页 · 等待中" in t["text"]), None),
-                        "the resident's ticket in the queue")
+    item = console.wait(
+        lambda: next((t for t in console.ticket_items() if "网页 · 等待中" in t["text"]), None),
+        "the resident's ticket in the queue",
+    )
     assert "您要求人工服务" in item["text"] and "已等待" in item["text"]
     assert int(console.text("count-waiting")) >= 1
     console.driver.find_element("css selector", f"#tickets li[data-ticket='{item['id']}']").click()
@@ -138,8 +146,10 @@ def test_4_agent_takes_the_ticket_and_the_reply_reaches_the_page(console, reside
     resident.wait(lambda: REPLY in resident.bot_texts()[before:], "the agent's reply on the resident's page", 10)
     arrived = time.monotonic() - started
     assert arrived < 5, f"the reply took {arrived:.1f} s"
-    console.wait(lambda: any(l["role"] == "agent" and REPLY in l["text"] for l in console.transcript()),
-                 "the reply in the console transcript")
+    console.wait(
+        lambda: any(line["role"] == "agent" and REPLY in line["text"] for line in console.transcript()),
+        "the reply in the console transcript",
+    )
     assert assistant.is_paused(resident.session_id)
     console.shot("console")
     resident.shot("resident-02-agent-reply")
@@ -150,13 +160,20 @@ def test_4b_a_reply_to_the_closed_page_appears_when_it_is_reopened(console, resi
     resident.driver.get("about:blank")  # the resident closes the page
     console.driver.find_element("id", "reply").send_keys(LATE_REPLY)
     console.driver.find_element("id", "send").click()
-    console.wait(lambda: any(LATE_REPLY in line["text"] and ("等待居民上线" in line["text"] or "已发送" in line["text"])
-                             for line in console.transcript()), "the reply kept for the resident")
+    console.wait(
+        lambda: any(
+            LATE_REPLY in line["text"] and ("等待居民上线" in line["text"] or "已发送" in line["text"])
+            for line in console.transcript()
+        ),
+        "the reply kept for the resident",
+    )
     resident.driver.get(resident.url)
     resident.wait(resident.ready, "the page to reconnect")
     resident.wait(lambda: LATE_REPLY in resident.bot_texts(), "the kept reply on the reopened page")
-    console.wait(lambda: any(LATE_REPLY in line["text"] and "已送达" in line["text"] for line in console.transcript()),
-                 "the page's confirmation in the console")
+    console.wait(
+        lambda: any(LATE_REPLY in line["text"] and "已送达" in line["text"] for line in console.transcript()),
+        "the page's confirmation in the console",
+    )
     resident.driver.refresh()  # confirmed: never shown twice
     resident.wait(resident.ready, "the page to reconnect again")
     time.sleep(1.5)
@@ -180,8 +197,10 @@ def test_5_closing_resumes_the_bot_and_the_resident_rates(console, resident, ass
     queue = HandoffQueue(f"sqlite:///{assistant.data_dir / 'handoff.db'}")
     [ticket] = [t for t in queue.tickets() if t.conversation_id == resident.session_id]
     assert ticket.status.value == "closed" and ticket.agent == "wang" and ticket.rating.value == "satisfied"
-    console.wait(lambda: console.text("count-closed") == "1" and console.text("count-satisfaction") == "100%",
-                 "the counts to show the closed, satisfied ticket")
+    console.wait(
+        lambda: console.text("count-closed") == "1" and console.text("count-satisfaction") == "100%",
+        "the counts to show the closed, satisfied ticket",
+    )
 
     # And the bot answers policy questions again.
     assert "3月5日" in "\n".join(resident.ask("我在职，1月份的钱什么时候到", "3月5日"))

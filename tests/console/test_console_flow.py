@@ -3,6 +3,7 @@
 Residents come over REST and over Telegram (stub Bot API on 127.0.0.1); the browser flow with the web
 chat is in test_console_browser.py.
 """
+
 import statistics
 import threading
 import time
@@ -11,8 +12,8 @@ import httpx
 import pytest
 
 from bot.console.accounts import save_account
-from policy_core.handoff import HandoffQueue
 from bot.testing import start_assistant
+from policy_core.handoff import HandoffQueue
 from tests.telegram.stub_bot_api import StubBotApi, callback_update, message_update
 
 pytestmark = pytest.mark.model
@@ -37,15 +38,24 @@ def work(tmp_path_factory):
     save_account("li", PASSWORD, "李四", path=accounts)
     (work / "credentials.yml").write_text(
         "bot.channels.rest.ValidatingRestInput:\nbot.channels.telegram.TelegramInput:\n"
-        "bot.console.channel.AgentConsoleInput:\n", encoding="utf-8")
+        "bot.console.channel.AgentConsoleInput:\n",
+        encoding="utf-8",
+    )
     return work
 
 
 def _start(work, stub):
-    return start_assistant(work, credentials=work / "credentials.yml", extra_env={
-        "AGENT_ACCOUNTS_FILE": str(work / "agents.yml"), "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url, "TELEGRAM_POLL_TIMEOUT": "1",
-        "LOGIN_LOCKOUT_MINUTES": str(LOCKOUT_SECONDS / 60)})
+    return start_assistant(
+        work,
+        credentials=work / "credentials.yml",
+        extra_env={
+            "AGENT_ACCOUNTS_FILE": str(work / "agents.yml"),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": stub.base_url,
+            "TELEGRAM_POLL_TIMEOUT": "1",
+            "LOGIN_LOCKOUT_MINUTES": str(LOCKOUT_SECONDS / 60),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +78,19 @@ def ticket_of(client, conversation_id):
     return next(t for t in tickets if t["conversation_id"] == conversation_id)
 
 
-@pytest.mark.parametrize("method,path", [
-    ("GET", "/console/"), ("GET", "/console/static/console.js"), ("GET", "/console/api/tickets"),
-    ("GET", "/console/api/tickets/1"), ("GET", "/console/api/me"), ("POST", "/console/api/tickets/1/take"),
-    ("POST", "/console/api/tickets/1/reply"), ("POST", "/console/api/tickets/1/close"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "/console/"),
+        ("GET", "/console/static/console.js"),
+        ("GET", "/console/api/tickets"),
+        ("GET", "/console/api/tickets/1"),
+        ("GET", "/console/api/me"),
+        ("POST", "/console/api/tickets/1/take"),
+        ("POST", "/console/api/tickets/1/reply"),
+        ("POST", "/console/api/tickets/1/close"),
+    ],
+)
 def test_nothing_works_without_login(assistant, method, path):
     for cookies in ({}, {"console_session": "forged"}):
         response = httpx.request(method, assistant.url + path, cookies=cookies, json={"text": "x"}, timeout=30)
@@ -128,7 +146,9 @@ def test_rest_resident_is_served_by_an_agent(assistant):
     assert not assistant.is_paused(resident)
     answer = " ".join(m.get("text", "") for m in assistant.say(resident, "满意"))
     assert "感谢您的评价" in answer
-    assert HandoffQueue(f"sqlite:///{assistant.data_dir / 'handoff.db'}").ticket(ticket["id"]).rating.value == "satisfied"
+    assert (
+        HandoffQueue(f"sqlite:///{assistant.data_dir / 'handoff.db'}").ticket(ticket["id"]).rating.value == "satisfied"
+    )
     counts = wang.get("/console/api/tickets").json()["counts"]
     assert counts["closed_today"] >= 1 and counts["satisfaction_rate"] is not None
     # The bot answers policy questions again.
@@ -141,8 +161,11 @@ def test_queue_lists_longest_waiting_first(assistant):
     time.sleep(1.1)
     assistant.say("order-b", "我还在等")  # newer activity does not jump the queue
     wang = login(assistant)
-    ids = [t["conversation_id"] for t in wang.get("/console/api/tickets").json()["tickets"]
-           if t["conversation_id"] in ("order-a", "order-b")]
+    ids = [
+        t["conversation_id"]
+        for t in wang.get("/console/api/tickets").json()["tickets"]
+        if t["conversation_id"] in ("order-a", "order-b")
+    ]
     assert ids == ["order-a", "order-b"]
 
 
@@ -155,9 +178,12 @@ def test_rest_cannot_write_into_a_telegram_conversation(assistant, stub):
     while (before := assistant.tracker(str(chat)))["latest_input_channel"] != "telegram":
         assert time.monotonic() < deadline, before["latest_input_channel"]
         time.sleep(0.2)
-    for body in ({"sender": str(chat), "message": "转人工"}, {"sender": chat, "message": "转人工"},
-                 {"sender": str(chat), "message": "转人工", "input_channel": "telegram"},
-                 {"sender": "x" + str(chat), "message": "转人工", "input_channel": "telegram"}):
+    for body in (
+        {"sender": str(chat), "message": "转人工"},
+        {"sender": chat, "message": "转人工"},
+        {"sender": str(chat), "message": "转人工", "input_channel": "telegram"},
+        {"sender": "x" + str(chat), "message": "转人工", "input_channel": "telegram"},
+    ):
         status, answer = assistant.post("/webhooks/rest/webhook", body)
         assert status == 400, (body, answer)
     after = assistant.tracker(str(chat))
@@ -175,8 +201,10 @@ def test_residents_are_answered_during_a_login_flood(assistant):
     def guess(index):
         with httpx.Client(base_url=assistant.url, timeout=60) as client:
             while time.monotonic() < stop:
-                statuses.append(client.post("/console/login", data={"username": "wang",
-                                                                     "password": f"guess-{index}"}).status_code)
+                statuses.append(
+                    client.post("/console/login", data={"username": "wang", "password": f"guess-{index}"}).status_code
+                )
+
     workers = [threading.Thread(target=guess, args=(i,)) for i in range(16)]
     for worker in workers:
         worker.start()

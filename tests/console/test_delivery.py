@@ -1,6 +1,7 @@
 """Agents' replies are never lost (issue 14, finding 3): a web chat resident whose page is closed gets the
 reply when the page reconnects; a REST resident with their next message; the console shows the true state.
 Against the real assistant, with a socket.io client that speaks like web/chat.js."""
+
 import time
 
 import httpx
@@ -20,8 +21,9 @@ PASSWORD = "agent-pass-1"
 def assistant(tmp_path_factory):
     work = tmp_path_factory.mktemp("delivery")
     save_account("wang", PASSWORD, "王小明", path=work / "agents.yml")
-    running = start_assistant(work, credentials=PROJECT_ROOT / "credentials.yml",
-                              extra_env={"AGENT_ACCOUNTS_FILE": str(work / "agents.yml")})
+    running = start_assistant(
+        work, credentials=PROJECT_ROOT / "credentials.yml", extra_env={"AGENT_ACCOUNTS_FILE": str(work / "agents.yml")}
+    )
     yield running
     running.stop()
 
@@ -35,15 +37,17 @@ def agent(assistant):
 
 
 def take(agent, conversation_id):
-    ticket = next(t for t in agent.get("/console/api/tickets").json()["tickets"]
-                  if t["conversation_id"] == conversation_id)
+    ticket = next(
+        t for t in agent.get("/console/api/tickets").json()["tickets"] if t["conversation_id"] == conversation_id
+    )
     assert agent.post(f"/console/api/tickets/{ticket['id']}/take").status_code == 200
     return ticket["id"]
 
 
 def agent_lines(agent, ticket_id):
-    return [line for line in agent.get(f"/console/api/tickets/{ticket_id}").json()["transcript"]
-            if line["role"] == "agent"]
+    return [
+        line for line in agent.get(f"/console/api/tickets/{ticket_id}").json()["transcript"] if line["role"] == "agent"
+    ]
 
 
 def until(condition, what, timeout=15):
@@ -61,7 +65,9 @@ def test_a_reply_to_a_closed_web_chat_page_arrives_when_it_reopens(assistant, ag
     # server may still count the socket as connected (until Engine.IO's ping timeout) and push to it.
     page.close()
     ticket_id = take(agent, session)
-    sent = agent.post(f"/console/api/tickets/{ticket_id}/reply", json={"text": "您好，我是王小明，请问有什么可以帮您？"})
+    sent = agent.post(
+        f"/console/api/tickets/{ticket_id}/reply", json={"text": "您好，我是王小明，请问有什么可以帮您？"}
+    )
     assert sent.status_code == 200 and sent.json()["state"] in ("waiting", "sent") and sent.json()["delivered"] is False
     assert agent_lines(agent, ticket_id)[-1]["state_label"] in ("等待居民上线", "已发送")  # never "已送达"
 

@@ -1,6 +1,7 @@
 """The agent desk under attack, against the console and REST channels without the model
 (tests/console/console_server.py): login floods, CSRF, the ticket list, releasing, transferring and
 auto-releasing tickets, ending sessions. Each test fails on the code before issue 14."""
+
 import statistics
 import threading
 import time
@@ -18,6 +19,7 @@ PASSWORD = "Desk-pass-2024"
 @pytest.fixture
 def desk(tmp_path, console_server, monkeypatch):
     """(url, log, queue) of a console server with agents wang, li and the supervisor boss."""
+
     def start(extra_env=None):
         path = tmp_path / "agents.yml"
         save_account("wang", PASSWORD, "王小明", path=path)
@@ -27,6 +29,7 @@ def desk(tmp_path, console_server, monkeypatch):
         monkeypatch.setenv("AGENT_ACCOUNTS_FILE", str(path))
         monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path / 'var' / 'handoff.db'}")
         return url, log, HandoffQueue(f"sqlite:///{tmp_path / 'var' / 'handoff.db'}")
+
     return start
 
 
@@ -52,8 +55,12 @@ def flood(url, seconds, threads=16, username="wang"):
     def guess(index):
         with httpx.Client(base_url=url, timeout=30) as client:
             while time.monotonic() < stop:
-                statuses.append(client.post("/console/login", data={
-                    "username": username, "password": f"wrong-guess-{index}"}).status_code)
+                statuses.append(
+                    client.post(
+                        "/console/login", data={"username": username, "password": f"wrong-guess-{index}"}
+                    ).status_code
+                )
+
     workers = [threading.Thread(target=guess, args=(i,)) for i in range(threads)]
     for worker in workers:
         worker.start()
@@ -61,6 +68,7 @@ def flood(url, seconds, threads=16, username="wang"):
 
 
 # --- 1. login floods -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("throttled", [True, False], ids=["throttled", "every-guess-hashed"])
 def test_a_login_flood_does_not_stall_residents(desk, throttled):
@@ -125,19 +133,29 @@ def test_parallel_guesses_count_before_they_are_checked(tmp_path, monkeypatch):
 
     async def burst():
         guard = LoginGuard()
-        results = await asyncio.gather(*[guard.login("wang", "wrong-guess", "10.0.0.1") for _ in range(16)],
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *[guard.login("wang", "wrong-guess", "10.0.0.1") for _ in range(16)], return_exceptions=True
+        )
         refused = [r for r in results if isinstance(r, LoginRefused)]
         assert len(refused) == 13 and results.count(None) == 3  # only 3 were checked at all
         with pytest.raises(LoginRefused):
             await guard.login("wang", PASSWORD, "10.0.0.2")  # the account is throttled from any address
+
     asyncio.run(burst())
 
 
-@pytest.mark.parametrize("password,problem", [
-    ("12345678", "至少"), ("Short-1", "至少"), ("1234567890", "数字"), ("aaaaaaaaaaaa", "同一个字符"),
-    ("qwertyuiop", "常见"), ("Password123", "常见"), ("wang-wang-1", "用户名"),
-])
+@pytest.mark.parametrize(
+    "password,problem",
+    [
+        ("12345678", "至少"),
+        ("Short-1", "至少"),
+        ("1234567890", "数字"),
+        ("aaaaaaaaaaaa", "同一个字符"),
+        ("qwertyuiop", "常见"),
+        ("Password123", "常见"),
+        ("wang-wang-1", "用户名"),
+    ],
+)
 def test_weak_passwords_are_refused(tmp_path, password, problem):
     with pytest.raises(accounts.AccountError, match=problem):
         save_account("wang", password, path=tmp_path / "agents.yml")
@@ -152,6 +170,7 @@ def test_failed_login_lines_cannot_be_forged(desk):
 
 
 # --- 2. CSRF ---------------------------------------------------------------------------------------
+
 
 def test_cross_origin_and_non_json_posts_are_refused(desk):
     url, _, queue = desk()
@@ -173,23 +192,35 @@ def test_cross_origin_and_non_json_posts_are_refused(desk):
     assert queue.ticket(ticket.id).status.value == "waiting"
     # The real console: same origin, JSON, token.
     assert wang.post(take, json={}, headers={"Origin": url}).status_code == 200
-    reply = wang.post(f"/console/api/tickets/{ticket.id}/reply", content="请登录 http://evil.example",
-                      headers={"Content-Type": "text/plain", "Origin": url})
+    reply = wang.post(
+        f"/console/api/tickets/{ticket.id}/reply",
+        content="请登录 http://evil.example",
+        headers={"Content-Type": "text/plain", "Origin": url},
+    )
     assert reply.status_code == 415
     # Logging in from another origin's page is refused too.
-    assert httpx.post(url + "/console/login", data={"username": "wang", "password": PASSWORD},
-                      headers={"Origin": evil}).status_code == 403
+    assert (
+        httpx.post(
+            url + "/console/login", data={"username": "wang", "password": PASSWORD}, headers={"Origin": evil}
+        ).status_code
+        == 403
+    )
 
 
 def test_configured_cors_origin_may_post(desk):
     url, _, queue = desk({"CORS_ORIGINS": "https://desk.example.gov.cn"})
     ticket = queue.open_ticket("cors-resident", "rest", HandoffReason.ASKED_FOR_HUMAN)
     wang = login(url)
-    assert wang.post(f"/console/api/tickets/{ticket.id}/take", json={},
-                     headers={"Origin": "https://desk.example.gov.cn"}).status_code == 200
+    assert (
+        wang.post(
+            f"/console/api/tickets/{ticket.id}/take", json={}, headers={"Origin": "https://desk.example.gov.cn"}
+        ).status_code
+        == 200
+    )
 
 
 # --- 5. the ticket list ----------------------------------------------------------------------------
+
 
 def test_ticket_list_is_paged_longest_waiting_first_without_reading_conversations(desk):
     url, _, queue = desk()
@@ -204,6 +235,7 @@ def test_ticket_list_is_paged_longest_waiting_first_without_reading_conversation
 
 
 # --- 7. releasing, transferring, auto-release, sessions ---------------------------------------------
+
 
 def test_release_transfer_and_supervisor_reassignment(desk):
     url, _, queue = desk()
@@ -240,8 +272,10 @@ def test_an_idle_agents_ticket_returns_to_the_queue_and_the_resident_is_told(des
         time.sleep(0.2)
     assert queue.ticket(ticket.id).agent is None
     deadline = time.monotonic() + 5
-    while not any(p["conversation_id"] == "idle-resident" and "重新排队" in (p["text"] or "")
-                  for p in httpx.get(url + "/test/pushes").json()):
+    while not any(
+        p["conversation_id"] == "idle-resident" and "重新排队" in (p["text"] or "")
+        for p in httpx.get(url + "/test/pushes").json()
+    ):
         assert time.monotonic() < deadline, "the resident was not told"
         time.sleep(0.1)
 
@@ -266,6 +300,7 @@ def test_password_change_removal_and_disabling_end_sessions(desk, monkeypatch, c
 
 
 # --- 4. senders ------------------------------------------------------------------------------------
+
 
 def test_rest_refuses_other_channels_ids_and_unsafe_senders(desk):
     url, _, _ = desk()
@@ -295,15 +330,21 @@ def test_rest_accepts_ordinary_senders(desk):
 
 # --- 5. per-address limit --------------------------------------------------------------------------
 
+
 def test_new_sender_ids_do_not_escape_the_per_address_limit(desk):
     url, _, _ = desk({"RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "6", "RATE_LIMIT_ADDRESS_BURST": "5"})
-    answers = [httpx.post(url + "/webhooks/rest/webhook", json={"sender": f"new-sender-{i}", "message": "转人工"})
-               .json()[0]["text"] for i in range(8)]
+    answers = [
+        httpx.post(url + "/webhooks/rest/webhook", json={"sender": f"new-sender-{i}", "message": "转人工"}).json()[0][
+            "text"
+        ]
+        for i in range(8)
+    ]
     assert answers[:5] == ["收到：转人工"] * 5
     assert all("太快" in text for text in answers[5:])
 
 
 # --- 9. call-back contact ---------------------------------------------------------------------------
+
 
 def test_only_the_holder_sees_the_full_contact(desk, monkeypatch):
     from cryptography.fernet import Fernet
@@ -329,6 +370,7 @@ def test_only_the_holder_sees_the_full_contact(desk, monkeypatch):
 
 
 # --- 10. desk features ------------------------------------------------------------------------------
+
 
 def test_private_notes_and_the_closed_ticket_history(desk):
     url, _, queue = desk()

@@ -3,6 +3,7 @@ never trained on): questions the knowledge base does not cover, colloquial in-sc
 
 Each question goes through the trained NLU model and the policy core, as on the action server.
 """
+
 import json
 
 import pytest
@@ -38,8 +39,9 @@ def results(service, parser):
 
 
 def _failures(verdicts, limit=12):
-    return json.dumps([(v.text, v.problems, v.reply[:120]) for v in verdicts if not v.passed][:limit],
-                      ensure_ascii=False, indent=1)
+    return json.dumps(
+        [(v.text, v.problems, v.reply[:120]) for v in verdicts if not v.passed][:limit], ensure_ascii=False, indent=1
+    )
 
 
 def test_sets_are_large_enough(results):

@@ -7,6 +7,7 @@ time. Every one must get a polite, non-empty reply with no markup echoed, the se
 requests get a 400 (413 when too large) with a clear message. Also here, on the same server: the
 per-sender rate limit on all three channels, and CORS (CORS_ORIGINS) for HTTP and socket.io.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,6 @@ import pytest
 import socketio
 import yaml
 
-from bot.evaluation import reply_text
 from bot.rate_limit import TOO_FAST_TEXT
 from bot.testing import start_assistant
 from tests.socketio_client import ChatSocket
@@ -36,8 +36,21 @@ TOKEN = "456:HOSTILE"
 ALLOWED_ORIGIN, OTHER_ORIGIN = "https://chat.example.gov.cn", "https://evil.example"
 NORMAL_QUESTION, NORMAL_ANSWER = "医保存折是什么", "个人账户"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-ECHO_MARKERS = ("<script", "</script", "onerror", "onload", "javascript:", "<img", "<svg", "<iframe", "<style",
-                "traceback", "exception", "drop table", "system prompt")
+ECHO_MARKERS = (
+    "<script",
+    "</script",
+    "onerror",
+    "onload",
+    "javascript:",
+    "<img",
+    "<svg",
+    "<iframe",
+    "<style",
+    "traceback",
+    "exception",
+    "drop table",
+    "system prompt",
+)
 WORKERS = 6
 
 
@@ -69,9 +82,17 @@ def check_reply(texts: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
     stub = StubBotApi(tokens=(TOKEN,)).start()
-    assistant = start_assistant(tmp_path_factory.mktemp("hostile"), extra_env={
-        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": stub.base_url, "TELEGRAM_POLL_TIMEOUT": "1",
-        "CORS_ORIGINS": ALLOWED_ORIGIN, "RATE_LIMIT_PER_MINUTE": "30", "RATE_LIMIT_BURST": "20"})
+    assistant = start_assistant(
+        tmp_path_factory.mktemp("hostile"),
+        extra_env={
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": stub.base_url,
+            "TELEGRAM_POLL_TIMEOUT": "1",
+            "CORS_ORIGINS": ALLOWED_ORIGIN,
+            "RATE_LIMIT_PER_MINUTE": "30",
+            "RATE_LIMIT_BURST": "20",
+        },
+    )
     try:
         yield assistant, stub
     finally:
@@ -84,10 +105,15 @@ def assistant(running):
     return running[0]
 
 
-def http(assistant, method: str, path: str, body: bytes = None, headers: dict = None,
-         timeout: float = 120) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(f"{assistant.url}{path}", data=body, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+def http(
+    assistant, method: str, path: str, body: bytes = None, headers: dict = None, timeout: float = 120
+) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(
+        f"{assistant.url}{path}",
+        data=body,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
@@ -120,8 +146,13 @@ def rest_replies(assistant):
         status, texts = rest_say(assistant, f"rest-{entry['id']}", message_text(entry))
         result = {"status": status, "texts": texts}
         if "raw_hex" in entry:  # the bytes as they are, inside the JSON body
-            body = (b'{"sender": "rest-raw-' + entry["id"].encode() + b'", "message": "'
-                    + bytes.fromhex(entry["raw_hex"]) + b'"}')
+            body = (
+                b'{"sender": "rest-raw-'
+                + entry["id"].encode()
+                + b'", "message": "'
+                + bytes.fromhex(entry["raw_hex"])
+                + b'"}'
+            )
             result["raw"] = assistant.post("/webhooks/rest/webhook", body)
         return entry["id"], result
 
@@ -196,6 +227,7 @@ def test_rest_flooding_sender_is_slowed_down_politely(assistant):
 @pytest.fixture(scope="module")
 def socketio_replies(assistant):
     """Each message in a fresh conversation on its own socket, several sockets at a time."""
+
     def one(entry):
         chat = ChatSocket(assistant.url)
         try:
@@ -218,11 +250,19 @@ def test_socketio_survives_malformed_events_and_still_answers(socketio_replies, 
     chat = ChatSocket(assistant.url)
     try:
         session = chat.session()
-        for payload in ("not a dict", 42, None, [1, 2], {"message": 5}, {"message": None},
-                        {"message": ["医保"]}, {"message": "hi", "session_id": {"a": 1}},
-                        {"message": "hi", "session_id": session, "customData": "{broken json"},
-                        {"message": "hi", "session_id": session, "customData": deep},
-                        ("two", "arguments")):  # a tuple is sent as several arguments
+        for payload in (
+            "not a dict",
+            42,
+            None,
+            [1, 2],
+            {"message": 5},
+            {"message": None},
+            {"message": ["医保"]},
+            {"message": "hi", "session_id": {"a": 1}},
+            {"message": "hi", "session_id": session, "customData": "{broken json"},
+            {"message": "hi", "session_id": session, "customData": deep},
+            ("two", "arguments"),
+        ):  # a tuple is sent as several arguments
             chat.sio.emit("user_uttered", payload)
             time.sleep(0.05)  # the client batches queued packets; Engine.IO takes 16 per request
         chat.sio.emit("session_request", "not a dict")
@@ -233,9 +273,12 @@ def test_socketio_survives_malformed_events_and_still_answers(socketio_replies, 
         latest = chat.of("session_confirm")[-1]
         chat.sio.emit("user_uttered", {"message": NORMAL_QUESTION, "session_id": latest})
         with chat.changed:
-            assert chat.changed.wait_for(lambda: any(
-                NORMAL_ANSWER in (data.get("text") or "") for event, data in chat.events if event == "bot_uttered"),
-                timeout=120), chat.events
+            assert chat.changed.wait_for(
+                lambda: any(
+                    NORMAL_ANSWER in (data.get("text") or "") for event, data in chat.events if event == "bot_uttered"
+                ),
+                timeout=120,
+            ), chat.events
     finally:
         chat.close()
     fresh = ChatSocket(assistant.url)  # and a new visitor is served too
@@ -249,7 +292,7 @@ def test_socketio_flooding_session_is_slowed_down_politely(assistant):
     chat = ChatSocket(assistant.url)
     try:
         session = chat.session()
-        for index in range(30):
+        for _ in range(30):
             chat.sio.emit("user_uttered", {"message": "你好", "session_id": session})
             time.sleep(0.05)  # the client batches queued packets; Engine.IO takes 16 per request
         chat.wait("bot_uttered", 30)
@@ -275,16 +318,24 @@ def telegram_replies(running):
     for entry_id, chat in chats.items():
         stub.queue(TOKEN, message_update(chat, message_text(MESSAGES[entry_id])))
     try:
-        stub.wait_for(lambda calls: {c.chat_id for c in calls[since:] if c.method == "sendMessage"}
-                      >= set(chats.values()), timeout=300)
+        stub.wait_for(
+            lambda calls: {c.chat_id for c in calls[since:] if c.method == "sendMessage"} >= set(chats.values()),
+            timeout=300,
+        )
     except AssertionError:
         pass  # the tests of the messages without a reply fail and say so
     time.sleep(3)  # further parts of the last answers
     print(f"\nTelegram: {len(chats)} messages in {time.monotonic() - started:.1f} s")
-    return {entry_id: [c.text for c in stub.calls_of("sendMessage", chat_id=chat, since=since)]
-            + [b.get("text", "") for c in stub.calls_of("sendMessage", chat_id=chat, since=since)
-               for row in c.keyboard for b in row]
-            for entry_id, chat in chats.items()}
+    return {
+        entry_id: [c.text for c in stub.calls_of("sendMessage", chat_id=chat, since=since)]
+        + [
+            b.get("text", "")
+            for c in stub.calls_of("sendMessage", chat_id=chat, since=since)
+            for row in c.keyboard
+            for b in row
+        ]
+        for entry_id, chat in chats.items()
+    }
 
 
 @pytest.mark.parametrize("entry_id", MESSAGES)
@@ -305,7 +356,7 @@ def test_telegram_still_answers_after_the_corpus(telegram_replies, running):
 def test_telegram_flooding_chat_is_slowed_down_politely(running):
     _, stub = running
     chat, since = 939_002, len(stub.calls)
-    for index in range(30):
+    for _ in range(30):
         stub.queue(TOKEN, message_update(chat, "你好"))
     stub.wait_messages(chat, since=since, count=30, timeout=180, settle=2)
     texts = [c.text for c in stub.calls_of("sendMessage", chat_id=chat, since=since)]
@@ -352,4 +403,4 @@ def test_no_crash(running, rest_replies, socketio_replies, telegram_replies):
     status, _ = assistant.get(f"/status?token={assistant.token}")
     assert status == 200
     log = (assistant.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
-    assert "Traceback" not in log, log[log.index("Traceback") - 2000:][:6000]
+    assert "Traceback" not in log, log[log.index("Traceback") - 2000 :][:6000]

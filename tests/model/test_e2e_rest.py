@@ -1,4 +1,5 @@
 """End to end over REST: realistic resident conversations, facts checked in every answer."""
+
 import json
 import sqlite3
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Faults: the action server goes away and comes back; the Rasa server restarts mid-conversation; the
 tracker database is locked or unavailable and comes back."""
+
 import json
 import os
 import sqlite3
@@ -9,8 +10,8 @@ import urllib.request
 
 import pytest
 
-from policy_core.config import PROJECT_ROOT
 from bot.testing import start_assistant
+from policy_core.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.model
 
@@ -49,10 +50,19 @@ def test_action_server_down_then_back(tmp_path):
         assert "2月5日" not in texts(reply)  # no guessed answer
         assert assistant.say("fault-2", "你好")  # answers from the domain still work
 
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "POLICY_DATA_DIR": str(assistant.data_dir),
-               "RASA_TELEMETRY_ENABLED": "false"}
-        back = subprocess.Popen(list(actions.args), cwd=PROJECT_ROOT, env=env,
-                                stdout=open(assistant.log_dir / "actions-2.log", "wb"), stderr=subprocess.STDOUT)
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "POLICY_DATA_DIR": str(assistant.data_dir),
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+        back = subprocess.Popen(
+            list(actions.args),
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=open(assistant.log_dir / "actions-2.log", "wb"),
+            stderr=subprocess.STDOUT,
+        )
         assistant.processes[0] = back
         _wait_healthy(port)
         # Same Rasa server, no restart: the question is answered again.
@@ -82,8 +92,9 @@ def test_rasa_restart_keeps_what_the_resident_said(tmp_path):
 
 def _stored_user_texts(db, sender):
     with sqlite3.connect(db) as connection:
-        rows = connection.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-                                  (sender,)).fetchall()
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
+        ).fetchall()
     return [json.loads(data)["text"] for (data,) in rows]
 
 

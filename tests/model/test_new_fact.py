@@ -1,5 +1,6 @@
 """Knowledge is data: a new fact with its example questions in knowledge/, then training, makes it answerable,
 with no change to Python, domain.yml or rules, and the existing answers stay the same."""
+
 import os
 import shutil
 import subprocess
@@ -41,8 +42,15 @@ facts:
       - 托育托管项目每个托位补助多少
       - 工会给的托育补贴是多少钱
 """
-EXISTING = ["我在职，1月份的钱什么时候到", "发票复印件能报销吗", "医保卡丢了怎么补办", "我交了7年失业保险能领多久",
-            "单位欠了1万元社保拖了60天滞纳金多少", "三伏贴医保能报吗", "把医保卡借给别人用违法吗"]
+EXISTING = [
+    "我在职，1月份的钱什么时候到",
+    "发票复印件能报销吗",
+    "医保卡丢了怎么补办",
+    "我交了7年失业保险能领多久",
+    "单位欠了1万元社保拖了60天滞纳金多少",
+    "三伏贴医保能报吗",
+    "把医保卡借给别人用违法吗",
+]
 
 
 def test_a_new_fact_is_answered_after_training_and_nothing_else_changes(tmp_path):
@@ -53,16 +61,28 @@ def test_a_new_fact_is_answered_after_training_and_nothing_else_changes(tmp_path
     for name in ("data", "knowledge"):
         shutil.copytree(PROJECT_ROOT / name, project / name)
     (project / "knowledge" / "union_childcare.yml").write_text(NEW_FACT, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "POLICY_KNOWLEDGE_DIR": str(project / "knowledge"),
-           "RASA_TELEMETRY_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "POLICY_KNOWLEDGE_DIR": str(project / "knowledge"),
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
     rasa = str(Path(sys.executable).with_name("rasa"))
-    result = subprocess.run([rasa, "train", "--fixed-model-name", "new-fact", "--out", "models"], cwd=project,
-                            env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [rasa, "train", "--fixed-model-name", "new-fact", "--out", "models"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     new_service = PolicyService.load(project / "knowledge")
     new_parser = Parser(project / "models" / "new-fact.tar.gz")
-    reply = respond(new_service, question_of("工会的托育补贴一个月给多少钱", new_parser.parse("工会的托育补贴一个月给多少钱")))
+    reply = respond(
+        new_service, question_of("工会的托育补贴一个月给多少钱", new_parser.parse("工会的托育补贴一个月给多少钱"))
+    )
     text = "\n".join(m.plain() for m in reply.messages)
     assert reply.fact_ids == ("korla_union_childcare",) and "8000元" in text
 

@@ -1,5 +1,6 @@
 """Personal data sent on every resident channel (REST, web chat, Telegram) is masked in the tracker store,
 the hand-off database and the logs, and the bot never echoes it."""
+
 import pytest
 
 from bot.evaluation import reply_text
@@ -10,7 +11,12 @@ from tests.telegram.stub_bot_api import StubBotApi, message_update
 pytestmark = pytest.mark.model
 
 TOKEN = "123:PRIVACY"
-ID_NUMBER, MOBILE, BANK_CARD, EMAIL = "110105199003071234", "13912345678", "6222021234567890123", "zhang.san@example.com"
+ID_NUMBER, MOBILE, BANK_CARD, EMAIL = (
+    "110105199003071234",
+    "13912345678",
+    "6222021234567890123",
+    "zhang.san@example.com",
+)
 RAW = (ID_NUMBER, MOBILE, BANK_CARD, EMAIL, "19900307", "202123456", "zhang.san")  # whole values and middles
 MESSAGE = f"我的身份证号是{ID_NUMBER}，手机{MOBILE}，银行卡{BANK_CARD}，邮箱{EMAIL}，帮我查医保"
 
@@ -19,10 +25,19 @@ MESSAGE = f"我的身份证号是{ID_NUMBER}，手机{MOBILE}，银行卡{BANK_C
 def stored(tmp_path_factory):
     stub = StubBotApi(tokens=(TOKEN,)).start()
     work = tmp_path_factory.mktemp("privacy")
-    assistant = start_assistant(work, extra_env={  # every channel of credentials.yml
-        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": stub.base_url, "TELEGRAM_POLL_TIMEOUT": "1"})
+    assistant = start_assistant(
+        work,
+        extra_env={  # every channel of credentials.yml
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": stub.base_url,
+            "TELEGRAM_POLL_TIMEOUT": "1",
+        },
+    )
     try:
-        replies = [reply_text(assistant.say("privacy-rest", MESSAGE)), reply_text(assistant.say("privacy-rest", "转人工"))]
+        replies = [
+            reply_text(assistant.say("privacy-rest", MESSAGE)),
+            reply_text(assistant.say("privacy-rest", "转人工")),
+        ]
         web = ChatSocket(assistant.url)
         try:
             web_session = web.session()
@@ -37,8 +52,10 @@ def stored(tmp_path_factory):
     finally:
         assistant.stop()
         stub.stop()
-    files = {path.name: path.read_bytes().decode("utf-8", "replace")
-             for path in [*(work / "var").glob("*.db"), *(work / "logs").glob("*.log")]}
+    files = {
+        path.name: path.read_bytes().decode("utf-8", "replace")
+        for path in [*(work / "var").glob("*.db"), *(work / "logs").glob("*.log")]
+    }
     return replies, tracker, files, web_session
 
 

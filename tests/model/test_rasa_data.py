@@ -1,11 +1,11 @@
 """Rasa's own checks: data validation, test stories, held-out NLU evaluation."""
+
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +26,17 @@ def test_rasa_data_validate_is_clean():
 
 
 def test_stories_pass_without_prediction_errors(tmp_path):
-    result = rasa("test", "core", "-m", str(MODEL), "--stories", "tests/stories",
-                  "--fail-on-prediction-errors", "--out", str(tmp_path))
+    result = rasa(
+        "test",
+        "core",
+        "-m",
+        str(MODEL),
+        "--stories",
+        "tests/stories",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
@@ -47,8 +56,12 @@ def _trained_texts() -> set[str]:
     from bot.knowledge_importer import topic_examples
     from policy_core import load_knowledge_base
 
-    trained = {text for path in (ROOT / "data").rglob("*.yml")
-               if "nlu" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) for text in _examples(path)}
+    trained = {
+        text
+        for path in (ROOT / "data").rglob("*.yml")
+        if "nlu" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        for text in _examples(path)
+    }
     return trained | {q for questions in topic_examples(load_knowledge_base()).values() for q in questions}
 
 
@@ -63,16 +76,26 @@ def test_heldout_sets_are_never_trained_on():
 
 
 def test_heldout_intent_macro_f1(tmp_path):
-    merged = {"version": "3.1", "nlu": [block for path in _heldout_files()
-                                        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]]}
+    merged = {
+        "version": "3.1",
+        "nlu": [
+            block for path in _heldout_files() for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]
+        ],
+    }
     heldout = tmp_path / "heldout.yml"
     heldout.write_text(yaml.safe_dump(merged, allow_unicode=True), encoding="utf-8")
     result = rasa("test", "nlu", "-m", str(MODEL), "--nlu", str(heldout), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "intent_report.json").read_text())
-    summary = {"accuracy": report["accuracy"], "macro_f1": report["macro avg"]["f1-score"],
-               "per_intent_f1": {k: v["f1-score"] for k, v in report.items() if isinstance(v, dict) and "support" in v
-                                 and k not in ("macro avg", "weighted avg", "micro avg")}}
+    summary = {
+        "accuracy": report["accuracy"],
+        "macro_f1": report["macro avg"]["f1-score"],
+        "per_intent_f1": {
+            k: v["f1-score"]
+            for k, v in report.items()
+            if isinstance(v, dict) and "support" in v and k not in ("macro avg", "weighted avg", "micro avg")
+        },
+    }
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
     (out / "heldout_nlu.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

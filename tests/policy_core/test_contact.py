@@ -1,8 +1,9 @@
 """Call-back contacts: sealed at rest with HANDOFF_CONTACT_KEY, full only for the holding agent, erased
 after the retention time (issue 14, finding 9)."""
+
 import asyncio
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
@@ -70,10 +71,14 @@ def test_contacts_are_erased_after_the_retention_time(queue):
         queue.take(ticket.id, "wang")
         queue.close(ticket.id, "wang")
     with queue._session.begin() as session:
-        session.execute(update(TicketRow).where(TicketRow.id == old.id)
-                        .values(closed_at=datetime.now(timezone.utc) - timedelta(days=31)))
-        session.execute(update(TicketRow.__table__.metadata.tables["handoff_contact_notes"])
-                        .values(noted_at=datetime.now(timezone.utc) - timedelta(days=2)))
+        session.execute(
+            update(TicketRow).where(TicketRow.id == old.id).values(closed_at=datetime.now(UTC) - timedelta(days=31))
+        )
+        session.execute(
+            update(TicketRow.__table__.metadata.tables["handoff_contact_notes"]).values(
+                noted_at=datetime.now(UTC) - timedelta(days=2)
+            )
+        )
     assert queue.erase_contacts(timedelta(days=30)) == 2
     assert not queue.ticket(old.id).has_full_contact and queue.ticket(recent.id).has_full_contact
     assert queue.open_ticket("stale-note", "rest", HandoffReason.ASKED_FOR_HUMAN).contact is None

@@ -1,5 +1,5 @@
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -102,7 +102,7 @@ def test_rating_goes_to_the_latest_closed_unrated_ticket(tmp_path):
 
 def test_counts(tmp_path):
     queue = _queue(tmp_path)
-    start_of_day = datetime.now(timezone.utc) - timedelta(hours=1)
+    start_of_day = datetime.now(UTC) - timedelta(hours=1)
     ids = [queue.open_ticket(f"c{i}", "rest", HandoffReason.ASKED_FOR_HUMAN).id for i in range(5)]
     for ticket_id in ids[:3]:
         queue.take(ticket_id, "wang")
@@ -112,5 +112,5 @@ def test_counts(tmp_path):
     counts = queue.counts(start_of_day)
     assert (counts.waiting, counts.taken, counts.closed_today) == (2, 1, 2)
     assert counts.rated == 1 and counts.satisfaction_rate == 1.0
-    assert queue.counts(datetime.now(timezone.utc) + timedelta(hours=1)).closed_today == 0
+    assert queue.counts(datetime.now(UTC) + timedelta(hours=1)).closed_today == 0
     assert HandoffQueue(f"sqlite:///{tmp_path / 'empty.db'}").counts(start_of_day).satisfaction_rate is None

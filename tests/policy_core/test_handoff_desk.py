@@ -1,5 +1,6 @@
 """Hand-off queue changes of issue 14: China-time day counts, the paged list, moving tickets, idle release."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import update
@@ -24,11 +25,11 @@ def test_closed_today_counts_from_china_midnight(queue):
     early = queue.open_ticket("early-bird", "rest", HandoffReason.ASKED_FOR_HUMAN)
     queue.take(early.id, "wang")
     queue.close(early.id, "wang")
-    _set(queue, early.id, closed_at=datetime(2026, 12, 1, 1, 30, tzinfo=CHINA).astimezone(timezone.utc))
+    _set(queue, early.id, closed_at=datetime(2026, 12, 1, 1, 30, tzinfo=CHINA).astimezone(UTC))
     late = queue.open_ticket("yesterday", "rest", HandoffReason.ASKED_FOR_HUMAN)
     queue.take(late.id, "wang")
     queue.close(late.id, "wang")
-    _set(queue, late.id, closed_at=datetime(2026, 11, 30, 23, 50, tzinfo=CHINA).astimezone(timezone.utc))
+    _set(queue, late.id, closed_at=datetime(2026, 11, 30, 23, 50, tzinfo=CHINA).astimezone(UTC))
     midnight = datetime(2026, 12, 1, 0, 0, tzinfo=CHINA)
     assert queue.counts(midnight).closed_today == 1
 
@@ -37,12 +38,12 @@ def test_console_midnight_is_china_midnight():
     from bot.console.channel import china_midnight
 
     # 20:00 UTC on 1 December is 04:00 on 2 December in China.
-    assert china_midnight(datetime(2026, 12, 1, 20, 0, tzinfo=timezone.utc)) == datetime(2026, 12, 2, tzinfo=CHINA)
+    assert china_midnight(datetime(2026, 12, 1, 20, 0, tzinfo=UTC)) == datetime(2026, 12, 2, tzinfo=CHINA)
 
 
 def test_open_tickets_are_paged_longest_waiting_first(queue):
     ids = [queue.open_ticket(f"p-{i}", "rest", HandoffReason.ASKED_FOR_HUMAN).id for i in range(5)]
-    _set(queue, ids[3], created_at=datetime(2026, 1, 1, tzinfo=timezone.utc))  # waiting longest
+    _set(queue, ids[3], created_at=datetime(2026, 1, 1, tzinfo=UTC))  # waiting longest
     queue.take(ids[0], "wang")
     queue.close(ids[0], "wang")
     page, total = queue.open_tickets(0, 2)
@@ -82,7 +83,7 @@ def test_idle_agents_tickets_return_to_the_queue(queue):
     busy = queue.open_ticket("busy", "rest", HandoffReason.ASKED_FOR_HUMAN)
     queue.take(idle.id, "wang")
     queue.take(busy.id, "li")
-    long_ago = datetime.now(timezone.utc) - timedelta(minutes=30)
+    long_ago = datetime.now(UTC) - timedelta(minutes=30)
     _set(queue, idle.id, agent_seen_at=long_ago)
     _set(queue, busy.id, agent_seen_at=long_ago)
     queue.touch_agent("li")  # li is at the console
@@ -97,11 +98,13 @@ def test_an_old_database_gets_the_new_columns(tmp_path):
 
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as db:  # the table as the version before issue 14 created it
-        db.execute("CREATE TABLE handoff_tickets (id INTEGER PRIMARY KEY, conversation_id VARCHAR(255) NOT NULL, "
-                   "channel VARCHAR(64) NOT NULL, reason VARCHAR(64) NOT NULL, status VARCHAR(16) NOT NULL, "
-                   "agent VARCHAR(128), contact VARCHAR(255), summary TEXT, created_at DATETIME NOT NULL, "
-                   "updated_at DATETIME NOT NULL, after_hours BOOLEAN NOT NULL, taken_at DATETIME, "
-                   "closed_at DATETIME, rating VARCHAR(16))")
+        db.execute(
+            "CREATE TABLE handoff_tickets (id INTEGER PRIMARY KEY, conversation_id VARCHAR(255) NOT NULL, "
+            "channel VARCHAR(64) NOT NULL, reason VARCHAR(64) NOT NULL, status VARCHAR(16) NOT NULL, "
+            "agent VARCHAR(128), contact VARCHAR(255), summary TEXT, created_at DATETIME NOT NULL, "
+            "updated_at DATETIME NOT NULL, after_hours BOOLEAN NOT NULL, taken_at DATETIME, "
+            "closed_at DATETIME, rating VARCHAR(16))"
+        )
     queue = HandoffQueue(f"sqlite:///{path}")
     ticket = queue.open_ticket("old-db", "rest", HandoffReason.ASKED_FOR_HUMAN, client="c-1")
     assert queue.open_tickets()[0][0].id == ticket.id

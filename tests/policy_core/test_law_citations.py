@@ -1,4 +1,5 @@
 """Every article a fact cites exists in the official text in ../shared/laws, with the fact's key figures."""
+
 import shutil
 from collections import Counter
 
@@ -36,11 +37,14 @@ def _first_law_fact(data):
     return next(f for f in data["facts"] if f.get("key_figures"))
 
 
-@pytest.mark.parametrize("change, problem", [
-    (lambda f: f["basis"][0].update(article="第九百九十九条"), "has no 第九百九十九条"),
-    (lambda f: f["basis"][0].update(article="第一条"), "is not in"),  # a wrong but existing article
-    (lambda f: f.update(key_figures=["九十九个月"]), "key figure '九十九个月'"),
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda f: f["basis"][0].update(article="第九百九十九条"), "has no 第九百九十九条"),
+        (lambda f: f["basis"][0].update(article="第一条"), "is not in"),  # a wrong but existing article
+        (lambda f: f.update(key_figures=["九十九个月"]), "key figure '九十九个月'"),
+    ],
+)
 def test_a_changed_or_mistyped_article_fails(tmp_path, change, problem):
     target = tmp_path / "knowledge"
     shutil.copytree(DEFAULT_KNOWLEDGE_DIR, target)

@@ -5,8 +5,15 @@ from policy_core.privacy import find_contact, mask_personal_data
 
 @pytest.mark.parametrize(
     "secret",
-    ["11010519900307123X", "110105199003071234", "13812345678", "+86 138 1234 5678",
-     "6222021234567890123", "6222 0212 3456 7890", "zhang.san@example.com"],
+    [
+        "11010519900307123X",
+        "110105199003071234",
+        "13812345678",
+        "+86 138 1234 5678",
+        "6222021234567890123",
+        "6222 0212 3456 7890",
+        "zhang.san@example.com",
+    ],
 )
 def test_personal_data_is_masked(secret):
     masked = mask_personal_data(f"我的信息是{secret}，请帮忙查一下")

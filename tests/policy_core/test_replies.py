@@ -1,4 +1,5 @@
 """The policy core's decisions for one message, with NLU's ranking given: answer, route, decline."""
+
 from datetime import date
 
 import pytest
@@ -18,12 +19,15 @@ def ask(service, text, topic=None, confidence=0.9, **slots):
     return reply, "\n".join(m.plain() for m in reply.messages)
 
 
-@pytest.mark.parametrize("text, nlu_topic, agency, hotline", [
-    ("医保卡丢了怎么补办", "reimburse_photocopy", "hrss", "12333"),
-    ("我的医保卡余额怎么查", "account_deposit", "medical_security", "12345"),
-    ("异地就医备案怎么弄", "reimburse_settled_receipt", "medical_security", "12345"),
-    ("公积金贷款最多能贷多少", "account_arrival", "housing_fund", "12329"),
-])
+@pytest.mark.parametrize(
+    "text, nlu_topic, agency, hotline",
+    [
+        ("医保卡丢了怎么补办", "reimburse_photocopy", "hrss", "12333"),
+        ("我的医保卡余额怎么查", "account_deposit", "medical_security", "12345"),
+        ("异地就医备案怎么弄", "reimburse_settled_receipt", "medical_security", "12345"),
+        ("公积金贷款最多能贷多少", "account_arrival", "housing_fund", "12329"),
+    ],
+)
 def test_a_question_not_about_the_fact_nlu_picked_is_routed(service, text, nlu_topic, agency, hotline):
     reply, said = ask(service, text, nlu_topic)
     assert reply.outcome == ROUTED and not reply.fact_ids
@@ -70,12 +74,15 @@ def test_english_gets_an_english_reply_with_the_agency(service):
     assert "Chinese" in said and reply.agency == "housing_fund" and "12329" in said
 
 
-@pytest.mark.parametrize("text, topic, expected", [
-    ("我交了7年失业保险，能领多久失业金", "unemployment_benefit_period", "18个月"),
-    ("3月10号在车间受的伤，工伤认定什么时候之前要申请", "injury_claim_deadline", "2027年3月10日"),
-    ("我交了12年社保，退休能按月领养老金吗", "pension_years", "还差3年"),
-    ("单位欠了1万元社保，拖了60天，滞纳金多少", "late_contribution_fee", "300元"),
-])
+@pytest.mark.parametrize(
+    "text, topic, expected",
+    [
+        ("我交了7年失业保险，能领多久失业金", "unemployment_benefit_period", "18个月"),
+        ("3月10号在车间受的伤，工伤认定什么时候之前要申请", "injury_claim_deadline", "2027年3月10日"),
+        ("我交了12年社保，退休能按月领养老金吗", "pension_years", "还差3年"),
+        ("单位欠了1万元社保，拖了60天，滞纳金多少", "late_contribution_fee", "300元"),
+    ],
+)
 def test_computed_national_rules_show_the_rule(service, text, topic, expected):
     assert service.knowledge.by_topic(topic), topic
     reply, said = ask(service, text, topic)
@@ -95,8 +102,14 @@ def test_region_without_a_local_rule(service):
 def test_a_button_payload_is_answered_as_chosen(service):
     reply, said = ask(service, "/account_arrival", "account_arrival", 1.0)
     assert reply.outcome == ANSWERED and "下下月初5日" in said
-    reply, said = ask(service, '/inform{"person_category": "retired"}', "inform", 1.0,
-                      last_topic="account_arrival", entity_categories=("retired",))
+    reply, said = ask(
+        service,
+        '/inform{"person_category": "retired"}',
+        "inform",
+        1.0,
+        last_topic="account_arrival",
+        entity_categories=("retired",),
+    )
     assert reply.outcome == ANSWERED and "次月初5日" in said and "下下月" not in said
     reply, said = ask(service, "/greet", "greet", 1.0)
     assert "您好" in said

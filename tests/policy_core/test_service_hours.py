@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -25,12 +25,13 @@ def test_weekday_office_hours():
 
 def test_moments_are_read_in_china_time():
     hours = ServiceHours.parse("mon-fri 09:00-18:00")
-    assert hours.on_duty(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))  # 10:00 in Beijing
-    assert not hours.on_duty(datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc))  # 20:00 in Beijing
+    assert hours.on_duty(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # 10:00 in Beijing
+    assert not hours.on_duty(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))  # 20:00 in Beijing
 
 
-@pytest.mark.parametrize("text", ["weekdays", "mon-fri 9-18", "fri-mon 09:00-18:00", "mon 18:00-09:00",
-                                  "xyz 09:00-10:00", "mon 25:00-26:00"])
+@pytest.mark.parametrize(
+    "text", ["weekdays", "mon-fri 9-18", "fri-mon 09:00-18:00", "mon 18:00-09:00", "xyz 09:00-10:00", "mon 25:00-26:00"]
+)
 def test_bad_settings_are_clear_errors(text):
     with pytest.raises(ServiceHoursError, match="HANDOFF_SERVICE_HOURS"):
         ServiceHours.parse(text)

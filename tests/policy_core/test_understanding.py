@@ -1,4 +1,5 @@
 """What residents tell besides the question: categories, months, dates, numbers, third parties."""
+
 from datetime import date
 
 import pytest
@@ -20,11 +21,14 @@ from policy_core.understanding import (
 TODAY = date(2026, 12, 1)
 
 
-@pytest.mark.parametrize("text, simplified", [
-    ("在職職工醫保個人賬戶的錢幾號到賬", "在职职工医保个人账户的钱几号到账"),
-    ("１２月份的錢", "12月份的钱"),
-    ("医保\u200b存折", "医保存折"),
-])
+@pytest.mark.parametrize(
+    "text, simplified",
+    [
+        ("在職職工醫保個人賬戶的錢幾號到賬", "在职职工医保个人账户的钱几号到账"),
+        ("１２月份的錢", "12月份的钱"),
+        ("医保\u200b存折", "医保存折"),
+    ],
+)
 def test_normalization(text, simplified):
     assert normalize_text(text) == simplified
 
@@ -34,15 +38,18 @@ def test_english_is_recognized():
     assert not is_english("医保account是什么") and not is_english("12345")
 
 
-@pytest.mark.parametrize("text, categories", [
-    ("我在厂里上班，医保钱几号到", [C.IN_SERVICE]),
-    ("我刚入职，单位说这个月开始给我交医保", [C.IN_SERVICE]),
-    ("我领退休金的，医保钱几号到", [C.RETIRED]),
-    ("我退了休，钱什么时候到", [C.RETIRED]),
-    ("我在厂里上班，我爸已经退休了，我们俩5月份的医保钱各是几号到", [C.IN_SERVICE, C.RETIRED]),
-    ("医保存折的钱什么时候到", []),
-    ("我是灵活就业的", [C.FLEXIBLE_EMPLOYMENT]),
-])
+@pytest.mark.parametrize(
+    "text, categories",
+    [
+        ("我在厂里上班，医保钱几号到", [C.IN_SERVICE]),
+        ("我刚入职，单位说这个月开始给我交医保", [C.IN_SERVICE]),
+        ("我领退休金的，医保钱几号到", [C.RETIRED]),
+        ("我退了休，钱什么时候到", [C.RETIRED]),
+        ("我在厂里上班，我爸已经退休了，我们俩5月份的医保钱各是几号到", [C.IN_SERVICE, C.RETIRED]),
+        ("医保存折的钱什么时候到", []),
+        ("我是灵活就业的", [C.FLEXIBLE_EMPLOYMENT]),
+    ],
+)
 def test_categories_from_context(text, categories):
     assert categories_mentioned(normalize_text(text)) == categories
 
@@ -59,13 +66,16 @@ def test_the_month_the_employer_paid_late():
     assert months_mentioned("1月的钱1月才交", TODAY).paid_in is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("帮我查一下我邻居张三的医保账户还剩多少钱", True),
-    ("帮我看看我爸的养老金每个月发多少", True),
-    ("查一下我前妻的社保缴费记录", True),
-    ("我的医保卡余额怎么查", False),
-    ("我爸退休了，他5月的医保钱几号到", False),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("帮我查一下我邻居张三的医保账户还剩多少钱", True),
+        ("帮我看看我爸的养老金每个月发多少", True),
+        ("查一下我前妻的社保缴费记录", True),
+        ("我的医保卡余额怎么查", False),
+        ("我爸退休了，他5月的医保钱几号到", False),
+    ],
+)
 def test_someone_elses_records(text, expected):
     assert asks_for_someone_elses_records(text) is expected
 

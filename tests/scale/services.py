@@ -1,5 +1,6 @@
 """Throw-away PostgreSQL and Redis servers on loopback for the scale-out test (Debian packages
 postgresql and redis-server; `.ci/run` installs them). Missing binaries are an error, never a skip."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.testing import free_port
-
 
 
 def _pg_bin() -> Path:
@@ -34,8 +34,9 @@ class MissingServer(RuntimeError):
 def _require(path: Path | str, package: str) -> str:
     found = shutil.which(str(path))
     if not found:
-        raise MissingServer(f"{path} not found: install the Debian package `{package}` "
-                            f"(apt-get install -y {package}; .ci/run does)")
+        raise MissingServer(
+            f"{path} not found: install the Debian package `{package}` (apt-get install -y {package}; .ci/run does)"
+        )
     return found
 
 
@@ -68,8 +69,11 @@ class Postgres:
     def stop(self) -> None:
         try:
             if (self.data / "postmaster.pid").exists():
-                subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
-                                                "-w", "stop"]), capture_output=True, timeout=60)
+                subprocess.run(
+                    _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]),
+                    capture_output=True,
+                    timeout=60,
+                )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -84,14 +88,50 @@ def start_postgres() -> Postgres:
     try:
         if os.geteuid() == 0:
             shutil.chown(root, PG_USER, PG_USER)
-        subprocess.run(_as_server_user([str(PG_BIN / "initdb"), "-D", str(postgres.data), "-U", PG_USER,
-                                        "-A", "trust", "-E", "UTF8", "--locale", "C.UTF-8"]),
-                       check=True, capture_output=True, timeout=120)
-        options = (f"-p {postgres.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(postgres.data), "-l",
-                                        str(root / "postgres.log"), "-o", options, "-w", "-t", "60", "start"]),
-                       check=True, capture_output=True, timeout=90)
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(postgres.data),
+                    "-U",
+                    PG_USER,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale",
+                    "C.UTF-8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        options = (
+            f"-p {postgres.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(postgres.data),
+                    "-l",
+                    str(root / "postgres.log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=90,
+        )
     except BaseException as error:
         log = root / "postgres.log"
         detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
@@ -134,9 +174,24 @@ def start_redis() -> Redis:
     root = Path(tempfile.mkdtemp(prefix="policy-redis-"))
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(root), "--daemonize", "no"],
-        stdout=open(root / "redis.log", "wb"), stderr=subprocess.STDOUT)
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(root),
+            "--daemonize",
+            "no",
+        ],
+        stdout=open(root / "redis.log", "wb"),
+        stderr=subprocess.STDOUT,
+    )
     redis = Redis(root, port, process)
     deadline = time.monotonic() + 30
     while not _redis_ping(port):

@@ -1,5 +1,6 @@
 """bot.lock_store.AtomicRedisLockStore against a real redis-server (no model needed): two stores, as two
 Rasa servers, hit the same conversation from many threads at the same moment."""
+
 from __future__ import annotations
 
 import asyncio

@@ -2,6 +2,7 @@
 a PostgreSQL tracker store (EnvSQLTrackerStore, TRACKER_STORE_URL) and a Redis lock store (Rasa's, with
 atomic ticket handling: bot/lock_store.py), all on loopback and started here. Conversations alternate
 between the two servers message by message."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,12 +40,15 @@ def cluster(tmp_path_factory):
         url = postgres.create_database("policy")
         work = tmp_path_factory.mktemp("scale")
         env = {"TRACKER_STORE_URL": url, "HANDOFF_DB_URL": url, "POLICY_DATA_DIR": str(work / "var")}
-        lock_store = (f"lock_store:\n  type: bot.lock_store.AtomicRedisLockStore\n  url: 127.0.0.1\n"
-                      f"  port: {redis.port}\n  db: 1\n")
+        lock_store = (
+            f"lock_store:\n  type: bot.lock_store.AtomicRedisLockStore\n  url: 127.0.0.1\n"
+            f"  port: {redis.port}\n  db: 1\n"
+        )
         first = start_assistant(work / "node1", token=TOKEN, extra_env=env, endpoints_extra=lock_store)
         started.append(first)
-        second = start_assistant(work / "node2", token=TOKEN, extra_env=env, endpoints_extra=lock_store,
-                                 actions_url=first.actions_url)
+        second = start_assistant(
+            work / "node2", token=TOKEN, extra_env=env, endpoints_extra=lock_store, actions_url=first.actions_url
+        )
         started.append(second)
         yield {"nodes": (first, second), "postgres": postgres, "redis": redis}
     finally:
@@ -110,17 +114,24 @@ def test_concurrent_conversations_alternating_between_two_servers(cluster):
     async def run() -> list[tuple[str, list[str]]]:
         limits = httpx.Limits(max_connections=CONVERSATIONS * 2, max_keepalive_connections=CONVERSATIONS * 2)
         async with httpx.AsyncClient(timeout=180, limits=limits) as client:
-            return await asyncio.gather(*(_conversation(client, urls, i, run_id, degraded, replies, errors)
-                                          for i in range(CONVERSATIONS)))
+            return await asyncio.gather(
+                *(_conversation(client, urls, i, run_id, degraded, replies, errors) for i in range(CONVERSATIONS))
+            )
 
     began = time.monotonic()
     conversations = asyncio.run(run())
     wall = time.monotonic() - began
     messages = sum(len(sent) for _, sent in conversations)
-    report = {"servers": len(urls), "conversations": len(conversations), "messages": messages,
-              "answered": len(replies), "errors": len(errors), "wall_s": round(wall, 1),
-              "throughput_msg_s": round(len(replies) / wall, 2),
-              "latency": latency_summary([latency for *_, latency in replies])}
+    report = {
+        "servers": len(urls),
+        "conversations": len(conversations),
+        "messages": messages,
+        "answered": len(replies),
+        "errors": len(errors),
+        "wall_s": round(wall, 1),
+        "throughput_msg_s": round(len(replies) / wall, 2),
+        "latency": latency_summary([latency for *_, latency in replies]),
+    }
     out = ROOT / "results" / "scale"
     out.mkdir(parents=True, exist_ok=True)
     (out / "scale_out.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
@@ -158,10 +169,13 @@ def test_simultaneous_messages_to_one_conversation_on_both_servers_are_serialize
 
     async def run() -> list:
         async with httpx.AsyncClient(timeout=180) as client:
-            return await asyncio.gather(*(
-                send(client, url, sender, text, degraded_texts())
-                for sender in senders
-                for url, text in ((first.url, "你好"), (second.url, "谢谢"))))
+            return await asyncio.gather(
+                *(
+                    send(client, url, sender, text, degraded_texts())
+                    for sender in senders
+                    for url, text in ((first.url, "你好"), (second.url, "谢谢"))
+                )
+            )
 
     assert asyncio.run(run()) == [None] * (2 * len(senders))
     for sender in senders:

@@ -1,11 +1,18 @@
 """Telegram channel tests: unit tests on an in-process mock Bot API (httpx.MockTransport), and
 integration tests (marked `model`) against a stub Bot API server on 127.0.0.1 with the real assistant."""
+
 import pytest
 
 from .mock_bot_api import MockBotApi
 
-TELEGRAM_ENV = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "TELEGRAM_PROXY", "TELEGRAM_WEBHOOK_URL",
-                "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_POLL_TIMEOUT")
+TELEGRAM_ENV = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_PROXY",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_POLL_TIMEOUT",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
 """An in-process mock of the Bot API (httpx.MockTransport, no sockets) for the unit tests."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,7 +35,9 @@ class MockBotApi:
         statuses = self.errors.get(method)
         if statuses:
             status = statuses.pop(0)
-            description = {403: "Forbidden: bot was blocked by the user", 401: "Unauthorized"}.get(status, "Bad Gateway")
+            description = {403: "Forbidden: bot was blocked by the user", 401: "Unauthorized"}.get(
+                status, "Bad Gateway"
+            )
             return httpx.Response(status, json={"ok": False, "error_code": status, "description": description})
         if method == "getUpdates":
             if self.updates:
@@ -45,12 +48,26 @@ class MockBotApi:
             await asyncio.sleep(0.05)
             return httpx.Response(200, json={"ok": True, "result": []})
         if method == "getMe":
-            return httpx.Response(200, json={"ok": True, "result": {
-                "id": 123, "is_bot": True, "first_name": "政策通", "username": "policy_test_bot"}})
+            return httpx.Response(
+                200,
+                json={
+                    "ok": True,
+                    "result": {"id": 123, "is_bot": True, "first_name": "政策通", "username": "policy_test_bot"},
+                },
+            )
         if method == "sendMessage":
-            return httpx.Response(200, json={"ok": True, "result": {
-                "message_id": len(self.calls), "date": int(time.time()), "text": params.get("text", ""),
-                "chat": {"id": int(params["chat_id"]), "type": "private"}}})
+            return httpx.Response(
+                200,
+                json={
+                    "ok": True,
+                    "result": {
+                        "message_id": len(self.calls),
+                        "date": int(time.time()),
+                        "text": params.get("text", ""),
+                        "chat": {"id": int(params["chat_id"]), "type": "private"},
+                    },
+                },
+            )
         return httpx.Response(200, json={"ok": True, "result": True})
 
     def of(self, method: str) -> list[dict]:

@@ -1,5 +1,6 @@
 """A stub Telegram Bot API server on 127.0.0.1: records every method call, serves queued updates
 to getUpdates (long polling), answers sendMessage like Telegram. No network beyond loopback."""
+
 from __future__ import annotations
 
 import itertools
@@ -70,7 +71,7 @@ class StubBotApi:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
-    def start(self) -> "StubBotApi":
+    def start(self) -> StubBotApi:
         self._thread.start()
         return self
 
@@ -95,8 +96,11 @@ class StubBotApi:
     def calls_of(self, method: str, token: Optional[str] = None, chat_id: Any = None, since: int = 0) -> list[Call]:
         with self._cond:
             calls = self.calls[since:]
-        return [c for c in calls if c.method == method and (token is None or c.token == token)
-                and (chat_id is None or c.chat_id == chat_id)]
+        return [
+            c
+            for c in calls
+            if c.method == method and (token is None or c.token == token) and (chat_id is None or c.chat_id == chat_id)
+        ]
 
     def wait_for(self, predicate: Callable[[list[Call]], Any], timeout: float = 60.0) -> Any:
         """Wait until predicate(all calls) is truthy; return its value."""
@@ -108,17 +112,36 @@ class StubBotApi:
             if result:
                 return result
             if time.monotonic() > deadline:
-                raise AssertionError(f"stub Bot API: condition not met within {timeout} s; calls: "
-                                     + "; ".join(f"{c.method}({c.chat_id}) {c.text[:40]!r}" for c in calls[-15:]))
+                raise AssertionError(
+                    f"stub Bot API: condition not met within {timeout} s; calls: "
+                    + "; ".join(f"{c.method}({c.chat_id}) {c.text[:40]!r}" for c in calls[-15:])
+                )
             time.sleep(0.1)
 
-    def wait_messages(self, chat_id: int, since: int = 0, count: int = 1, timeout: float = 60.0,
-                      token: Optional[str] = None, settle: float = 0.0) -> list[Call]:
+    def wait_messages(
+        self,
+        chat_id: int,
+        since: int = 0,
+        count: int = 1,
+        timeout: float = 60.0,
+        token: Optional[str] = None,
+        settle: float = 0.0,
+    ) -> list[Call]:
         """The sendMessage calls to chat_id after call number `since`, once there are `count`
         (then wait `settle` seconds more for further parts of the same answer)."""
-        self.wait_for(lambda calls: len([c for c in calls[since:] if c.method == "sendMessage"
-                                         and c.chat_id == chat_id and (token is None or c.token == token)]) >= count,
-                      timeout)
+        self.wait_for(
+            lambda calls: (
+                len(
+                    [
+                        c
+                        for c in calls[since:]
+                        if c.method == "sendMessage" and c.chat_id == chat_id and (token is None or c.token == token)
+                    ]
+                )
+                >= count
+            ),
+            timeout,
+        )
         if settle:
             time.sleep(settle)
         return self.calls_of("sendMessage", token=token, chat_id=chat_id, since=since)
@@ -135,13 +158,23 @@ class StubBotApi:
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(token, params)}
         if method == "getMe":
-            return 200, {"ok": True, "result": {"id": int(token.split(":")[0]), "is_bot": True,
-                                                "first_name": "政策通", "username": BOT_USERNAME}}
+            return 200, {
+                "ok": True,
+                "result": {
+                    "id": int(token.split(":")[0]),
+                    "is_bot": True,
+                    "first_name": "政策通",
+                    "username": BOT_USERNAME,
+                },
+            }
         if method in ("sendMessage", "sendPhoto"):
             chat_id = params.get("chat_id")
-            result = {"message_id": next(self._message_ids), "date": int(time.time()),
-                      "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0, "type": "private"},
-                      "from": {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "政策通"}}
+            result = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0, "type": "private"},
+                "from": {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "政策通"},
+            }
             if method == "sendMessage":
                 result["text"] = params.get("text", "")
                 if params.get("reply_markup"):
@@ -180,7 +213,7 @@ class StubBotApi:
                     params = {k: _decode(v) for k, v in parse_qsl(body, keep_blank_values=True)}
                 try:
                     _, bot_part, method = path.split("/", 2)
-                    token = bot_part[len("bot"):] if bot_part.startswith("bot") else None
+                    token = bot_part[len("bot") :] if bot_part.startswith("bot") else None
                 except ValueError:
                     token, method = None, ""
                 if token is None:
@@ -233,21 +266,33 @@ def message_update(chat_id: int, text: str, chat_type: str = "private") -> dict:
 
 
 def photo_update(chat_id: int) -> dict:
-    return {"message": {
-        "message_id": next(_message_ids), "date": int(time.time()),
-        "chat": {"id": chat_id, "type": "private"}, "from": user(chat_id),
-        "photo": [{"file_id": "f1", "file_unique_id": "u1", "width": 10, "height": 10}],
-    }}
+    return {
+        "message": {
+            "message_id": next(_message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": user(chat_id),
+            "photo": [{"file_id": "f1", "file_unique_id": "u1", "width": 10, "height": 10}],
+        }
+    }
 
 
 def callback_update(chat_id: int, data: str, query_id: str = "cb-1", keyboard: Optional[list] = None) -> dict:
     message: dict[str, Any] = {
-        "message_id": next(_message_ids), "date": int(time.time()),
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
         "chat": {"id": chat_id, "type": "private"},
         "from": {"id": 123, "is_bot": True, "first_name": "政策通"},
         "text": "请问您是哪类参保人员？",
     }
     if keyboard:
         message["reply_markup"] = {"inline_keyboard": keyboard}
-    return {"callback_query": {"id": query_id, "from": user(chat_id), "chat_instance": "ci", "data": data,
-                               "message": message}}
+    return {
+        "callback_query": {
+            "id": query_id,
+            "from": user(chat_id),
+            "chat_instance": "ci",
+            "data": data,
+            "message": message,
+        }
+    }

@@ -1,4 +1,5 @@
 """The real assistant on the Telegram channel (long polling) against a stub Bot API on 127.0.0.1."""
+
 import time
 
 import pytest
@@ -25,11 +26,15 @@ def assistant(stub, tmp_path_factory):
     work = tmp_path_factory.mktemp("telegram-assistant")
     credentials = work / "credentials.yml"
     credentials.write_text("rest:\nbot.channels.telegram.TelegramInput:\n", encoding="utf-8")
-    running = start_assistant(work, credentials=credentials, extra_env={
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "TELEGRAM_POLL_TIMEOUT": "1",
-    })
+    running = start_assistant(
+        work,
+        credentials=credentials,
+        extra_env={
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": stub.base_url,
+            "TELEGRAM_POLL_TIMEOUT": "1",
+        },
+    )
     stub.wait_for(lambda calls: any(c.method == "getUpdates" for c in calls), timeout=60)
     yield running
     running.stop()
@@ -112,8 +117,7 @@ def test_human_hand_off_and_push(assistant, stub):
     # … and the human agent's reply is pushed through the HTTP API to the chat.
     since = len(stub.calls)
     status, _ = assistant.post(
-        f"/conversations/2005/tracker/events?execute_side_effects=true&output_channel=latest"
-        f"&token={assistant.token}",
+        f"/conversations/2005/tracker/events?execute_side_effects=true&output_channel=latest&token={assistant.token}",
         [{"event": "bot", "text": "您好，我是工作人员小王，您的问题我来处理。"}],
     )
     assert status == 200
@@ -127,8 +131,7 @@ def test_undeliverable_push_fails_and_is_not_stored(assistant, stub):
     say(stub, 2007, "你好")
     stub.fail_next["sendMessage"] = 3  # Telegram unreachable for every retry
     status, body = assistant.post(
-        f"/conversations/2007/tracker/events?execute_side_effects=true&output_channel=latest"
-        f"&token={assistant.token}",
+        f"/conversations/2007/tracker/events?execute_side_effects=true&output_channel=latest&token={assistant.token}",
         [{"event": "bot", "text": "这条消息送不到"}],
     )
     assert status == 500 and "Telegram sendMessage" in body["message"]
@@ -142,8 +145,7 @@ def test_long_pushed_answer_is_split(assistant, stub):
     text = "\n".join(f"{i}. {line}" for i in range(200))  # ≈ 7 000 characters
     since = len(stub.calls)
     status, _ = assistant.post(
-        f"/conversations/2006/tracker/events?execute_side_effects=true&output_channel=latest"
-        f"&token={assistant.token}",
+        f"/conversations/2006/tracker/events?execute_side_effects=true&output_channel=latest&token={assistant.token}",
         [{"event": "bot", "text": text, "data": {"buttons": [{"title": "转人工", "payload": "/request_human"}]}}],
     )
     assert status == 200

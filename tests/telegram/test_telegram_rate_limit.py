@@ -1,4 +1,5 @@
 """The Telegram channel applies the same per-chat rate limit as REST and the web chat (bot/rate_limit.py)."""
+
 import asyncio
 
 from rasa.core.channels.channel import UserMessage
@@ -24,8 +25,10 @@ def test_a_flooding_chat_is_slowed_down_politely_others_are_not(mock_api, monkey
         await message.output_channel.send_text_message(message.sender_id, f"答：{message.text}")
 
     async def scenario():
-        channel = TelegramInput(TelegramSettings(token=TOKEN, base_url="http://127.0.0.1:9/bot", poll_timeout=1),
-                                transport=mock_api.transport)
+        channel = TelegramInput(
+            TelegramSettings(token=TOKEN, base_url="http://127.0.0.1:9/bot", poll_timeout=1),
+            transport=mock_api.transport,
+        )
         await channel.start(on_new_message)
         await wait_until(lambda: len(mock_api.of("sendMessage")) == 5, timeout=15)
         await channel.stop()
@@ -46,8 +49,10 @@ def test_rate_limit_off(mock_api, monkeypatch):
         received.append(message.text)
 
     async def scenario():
-        channel = TelegramInput(TelegramSettings(token=TOKEN, base_url="http://127.0.0.1:9/bot", poll_timeout=1),
-                                transport=mock_api.transport)
+        channel = TelegramInput(
+            TelegramSettings(token=TOKEN, base_url="http://127.0.0.1:9/bot", poll_timeout=1),
+            transport=mock_api.transport,
+        )
         await channel.start(on_new_message)
         await wait_until(lambda: len(received) == 25, timeout=15)
         await channel.stop()
@@ -59,8 +64,9 @@ def test_rate_limit_off(mock_api, monkeypatch):
 def test_webhook_mode_is_limited_too(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "1")
     monkeypatch.setenv("RATE_LIMIT_BURST", "1")
-    channel = TelegramInput(TelegramSettings(token=TOKEN, webhook_url="https://example.org/hook",
-                                             webhook_secret="s3cret"))
+    channel = TelegramInput(
+        TelegramSettings(token=TOKEN, webhook_url="https://example.org/hook", webhook_secret="s3cret")
+    )
     handled, sent = [], []
 
     async def on_new_message(message):

@@ -1,4 +1,5 @@
 """Telegram channel without Rasa: splitting, keyboards, update parsing, polling loop, logs."""
+
 import asyncio
 import logging
 
@@ -124,11 +125,14 @@ def test_buttons_without_text_get_a_prompt(mock_api):
 
 def test_buttons_become_an_inline_keyboard():
     store = CallbackStore()
-    markup = inline_keyboard([
-        {"title": "在职职工", "payload": '/inform{"person_category": "in_service"}'},
-        {"title": "灵活就业", "payload": '/inform{"person_category": "flexible_employment"}'},
-        {"title": "政策原文", "url": "https://www.beijing.gov.cn/", "type": "web_url"},
-    ], store)
+    markup = inline_keyboard(
+        [
+            {"title": "在职职工", "payload": '/inform{"person_category": "in_service"}'},
+            {"title": "灵活就业", "payload": '/inform{"person_category": "flexible_employment"}'},
+            {"title": "政策原文", "url": "https://www.beijing.gov.cn/", "type": "web_url"},
+        ],
+        store,
+    )
     rows = markup.to_dict()["inline_keyboard"]
     assert rows == [
         [{"text": "在职职工", "callback_data": '/inform{"person_category": "in_service"}'}],
@@ -172,18 +176,21 @@ def test_text_message():
     assert incoming.callback_query_id is None and incoming.reply is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("/start", "/greet"),
-    ("/start deeplink-42", "/greet"),
-    ("/help", "/bot_capabilities"),
-    ("/help@policy_test_bot", "/bot_capabilities"),
-    ("/human", "/request_human"),
-    ("/HUMAN", "/request_human"),
-    ("/settings", "/bot_capabilities"),  # unknown command: what the assistant can do
-    ("/医保存折", "医保存折"),  # not a command: typed text for the NLU, never an intent payload
-    ('/inform{"person_category": "retired"}', 'inform{"person_category": "retired"}'),
-    ("//", "/bot_capabilities"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("/start", "/greet"),
+        ("/start deeplink-42", "/greet"),
+        ("/help", "/bot_capabilities"),
+        ("/help@policy_test_bot", "/bot_capabilities"),
+        ("/human", "/request_human"),
+        ("/HUMAN", "/request_human"),
+        ("/settings", "/bot_capabilities"),  # unknown command: what the assistant can do
+        ("/医保存折", "医保存折"),  # not a command: typed text for the NLU, never an intent payload
+        ('/inform{"person_category": "retired"}', 'inform{"person_category": "retired"}'),
+        ("//", "/bot_capabilities"),
+    ],
+)
 def test_commands(text, expected):
     incoming = parse_update(as_update(message_update(1, text)), CallbackStore(), "policy_test_bot")
     assert incoming.text == expected
@@ -195,14 +202,17 @@ def test_deep_link_parameter_is_kept():
 
 
 def test_command_for_another_bot_is_ignored():
-    assert parse_update(as_update(message_update(-100, "/start@other_bot", "group")), CallbackStore(),
-                        "policy_test_bot") is None
+    assert (
+        parse_update(as_update(message_update(-100, "/start@other_bot", "group")), CallbackStore(), "policy_test_bot")
+        is None
+    )
 
 
 def test_button_press():
     keyboard = [[{"text": "退休人员", "callback_data": '/inform{"person_category": "retired"}'}]]
-    incoming = parse_update(as_update(callback_update(9, '/inform{"person_category": "retired"}', "q-1", keyboard)),
-                            CallbackStore())
+    incoming = parse_update(
+        as_update(callback_update(9, '/inform{"person_category": "retired"}', "q-1", keyboard)), CallbackStore()
+    )
     assert incoming.chat_id == 9 and incoming.callback_query_id == "q-1"
     assert incoming.text == '/inform{"person_category": "retired"}'
     assert incoming.metadata["telegram"]["button_title"] == "退休人员"

@@ -1,4 +1,5 @@
 """The real assistant on the Telegram channel in webhook mode (stub Bot API on 127.0.0.1)."""
+
 import json
 import urllib.error
 import urllib.request
@@ -28,12 +29,16 @@ def assistant(stub, tmp_path_factory):
     work = tmp_path_factory.mktemp("telegram-webhook")
     credentials = work / "credentials.yml"
     credentials.write_text("rest:\nbot.channels.telegram.TelegramInput: {}\n", encoding="utf-8")
-    running = start_assistant(work, credentials=credentials, extra_env={
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "TELEGRAM_WEBHOOK_URL": PUBLIC_URL,
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-    })
+    running = start_assistant(
+        work,
+        credentials=credentials,
+        extra_env={
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": stub.base_url,
+            "TELEGRAM_WEBHOOK_URL": PUBLIC_URL,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        },
+    )
     stub.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls), timeout=60)
     yield running
     running.stop()
@@ -43,8 +48,9 @@ def post_update(assistant, update: dict, secret=None) -> int:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    request = urllib.request.Request(f"{assistant.url}/webhooks/telegram/webhook",
-                                     data=json.dumps(update).encode("utf-8"), headers=headers)
+    request = urllib.request.Request(
+        f"{assistant.url}/webhooks/telegram/webhook", data=json.dumps(update).encode("utf-8"), headers=headers
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -70,7 +76,10 @@ def test_wrong_or_missing_secret_is_refused(assistant, stub):
 
 def test_right_secret_is_handled(assistant, stub):
     since = len(stub.calls)
-    assert post_update(assistant, {"update_id": 2, **message_update(3002, "我在职，1月份的医保钱什么时候到账")}, SECRET) == 200
+    assert (
+        post_update(assistant, {"update_id": 2, **message_update(3002, "我在职，1月份的医保钱什么时候到账")}, SECRET)
+        == 200
+    )
     replies = stub.wait_messages(3002, since=since, settle=1.0)
     assert any("3月5日" in r.text for r in replies)
 

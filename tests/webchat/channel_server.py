@@ -5,6 +5,7 @@ agent answers `收到：<text>` in the sender's session room (so replies only ar
 joined its room), and `POST /test/push/<sender_id>` sends a text through the channel's output channel,
 as Rasa's `output_channel=latest` does.
 """
+
 import logging
 import sys
 
@@ -20,19 +21,26 @@ class EchoAgent:
         reply = f"收到：{message.text}"
         if message.text == "按钮":
             await message.output_channel.send_text_with_buttons(
-                message.sender_id, reply, [{"title": "退休人员", "payload": "/inform"}])
+                message.sender_id, reply, [{"title": "退休人员", "payload": "/inform"}]
+            )
         else:
             await message.output_channel.send_text_message(message.sender_id, reply)
         await message.output_channel.send_text_message(
-            message.sender_id, f"元数据：{sorted((k, v) for k, v in (message.metadata or {}).items() if k != 'client_tag')}")
+            message.sender_id,
+            f"元数据：{sorted((k, v) for k, v in (message.metadata or {}).items() if k != 'client_tag')}",
+        )
 
 
 def main(port: int) -> None:
     logging.basicConfig(level=logging.WARNING)
-    channel = WebChatInput.from_credentials({
-        "user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-        "session_persistence": True, "metadata_key": "customData",
-    })
+    channel = WebChatInput.from_credentials(
+        {
+            "user_message_evt": "user_uttered",
+            "bot_message_evt": "bot_uttered",
+            "session_persistence": True,
+            "metadata_key": "customData",
+        }
+    )
     app = run.configure_app([channel], enable_api=False, port=port)
     app.ctx.agent = EchoAgent()
 

@@ -1,5 +1,6 @@
 """Web chat channel, unit level: an empty message still gets a polite answer (not silence), and the
 socket.io server's origin check follows CORS_ORIGINS (own origin only by default)."""
+
 import asyncio
 
 from bot.channels.socketio import EMPTY_MESSAGE_TEXT, WebChatInput
@@ -18,6 +19,7 @@ def test_empty_message_gets_a_polite_prompt_not_the_assistant(monkeypatch):
         for text in ("", "   ", "\n\t\u3000"):
             await handlers["user_uttered"]("sid-1", {"message": text, "session_id": SESSION})
         await handlers["user_uttered"]("sid-2", {"message": ""})  # no session: still ignored
+
     asyncio.run(conversation())
     assert received == []
     bot = [(data, room) for event, data, room in state.emitted if event == "bot_uttered"]

@@ -3,14 +3,15 @@
 One conversation, step by step: buttons, facts, reload, hand-off with a pushed agent message, a new
 conversation, and the server going away. Screenshots go to results/webchat/.
 """
+
 import json
 import re
 import time
 
 import pytest
 
-from policy_core.config import PROJECT_ROOT
 from bot.testing import start_assistant
+from policy_core.config import PROJECT_ROOT
 from tests.browser import WebChatPage, chromium
 
 pytestmark = pytest.mark.model
@@ -84,7 +85,7 @@ def test_2_buttons_are_shown_and_clicked(page, assistant):
     # The same assistant as REST: the click sent the button's payload, and the tracker knows the channel.
     events = user_events(assistant, page.session_id)
     pressed = next(e for e in events if e["text"].startswith("/inform"))
-    assert json.loads(pressed["text"][len("/inform"):]) == {"person_category": "retired"}
+    assert json.loads(pressed["text"][len("/inform") :]) == {"person_category": "retired"}
     assert pressed["input_channel"] == "socketio"
     assert pressed["metadata"].get("client") == "webchat"
     assert assistant.tracker(page.session_id)["slots"]["person_category"] == "retired"

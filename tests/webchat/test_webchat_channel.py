@@ -1,5 +1,6 @@
 """The web chat channel without the model: page and static files, no external URLs, the two socket.io
 fixes (awaited room join, no transport upgrades) and message checks, at unit level and over the wire."""
+
 import asyncio
 import json
 import os
@@ -9,24 +10,28 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from rasa.core.channels.socketio import SocketIOInput
 
 from bot.channels import socketio as webchat
 from bot.channels.socketio import STATIC_FILES, WebChatInput
-from policy_core.config import PROJECT_ROOT
 from bot.testing import free_port
+from policy_core.config import PROJECT_ROOT
 from tests.socketio_client import ChatSocket
 
 WEB = PROJECT_ROOT / "web"
-SETTINGS = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-            "session_persistence": True, "metadata_key": "customData"}
+SETTINGS = {
+    "user_message_evt": "user_uttered",
+    "bot_message_evt": "bot_uttered",
+    "session_persistence": True,
+    "metadata_key": "customData",
+}
 HEX32 = re.compile(r"[0-9a-f]{32}")
 
 
 # --- the page and its files, over HTTP ---------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -34,10 +39,19 @@ def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("webchat-channel")
     log = work / "server.log"
     # The channel keeps agents' replies in the hand-off database: a test one, not the project's var/.
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false",
-           "POLICY_DATA_DIR": str(work / "var")}
-    process = subprocess.Popen([sys.executable, "-m", "tests.webchat.channel_server", str(port)],
-                               cwd=PROJECT_ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "POLICY_DATA_DIR": str(work / "var"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.webchat.channel_server", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -79,17 +93,21 @@ def test_page_without_slash_redirects(server):
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
+
     opener = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as error:
         opener.open(f"{server}/webchat", timeout=30)
     assert error.value.code == 302 and error.value.headers["Location"] == "/webchat/"
 
 
-@pytest.mark.parametrize("name,content_type,marker", [
-    ("chat.js", "application/javascript; charset=utf-8", b"session_request"),
-    ("chat.css", "text/css; charset=utf-8", b"font-family"),
-    ("socket.io.min.js", "application/javascript; charset=utf-8", b"Socket.IO v4."),
-])
+@pytest.mark.parametrize(
+    "name,content_type,marker",
+    [
+        ("chat.js", "application/javascript; charset=utf-8", b"session_request"),
+        ("chat.css", "text/css; charset=utf-8", b"font-family"),
+        ("socket.io.min.js", "application/javascript; charset=utf-8", b"Socket.IO v4."),
+    ],
+)
 def test_static_files(server, name, content_type, marker):
     status, headers, body = fetch(f"{server}/webchat/static/{name}")
     assert status == 200
@@ -107,10 +125,21 @@ def test_socket_io_client_comes_from_the_npm_install():
     assert installed["version"].startswith("4.")
 
 
-@pytest.mark.parametrize("name", [
-    "x.js", "index.html", "package.json", "package-lock.json", "socket.io.js", "chat.js.map",
-    "..%2Fpackage.json", "..%2F..%2Fcredentials.yml", "%2Fetc%2Fpasswd", "node_modules%2Fws%2Fpackage.json",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x.js",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "socket.io.js",
+        "chat.js.map",
+        "..%2Fpackage.json",
+        "..%2F..%2Fcredentials.yml",
+        "%2Fetc%2Fpasswd",
+        "node_modules%2Fws%2Fpackage.json",
+    ],
+)
 def test_unknown_static_names_are_404(server, name):
     status, _, body = fetch(f"{server}/webchat/static/{name}")
     assert status == 404
@@ -146,6 +175,7 @@ def test_engine_io_offers_no_upgrade_and_refuses_websocket(server):
 
 # --- the socket.io protocol over the wire (python-socketio client, long-polling) --------------------
 
+
 @pytest.fixture
 def client(server):
     clients = []
@@ -153,6 +183,7 @@ def client(server):
     def connect():
         clients.append(ChatSocket(server))
         return clients[-1]
+
     yield connect
     for c in clients:
         c.close()
@@ -193,9 +224,12 @@ def test_buttons_arrive_as_quick_replies(client):
 def test_pushed_message_reaches_the_session(server, client):
     tab = client()
     session = tab.session()
-    request = urllib.request.Request(f"{server}/test/push/{session}", method="POST",
-                                     data=json.dumps({"text": "工作人员回复"}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{server}/test/push/{session}",
+        method="POST",
+        data=json.dumps({"text": "工作人员回复"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     assert urllib.request.urlopen(request, timeout=30).status == 200
     assert tab.wait("bot_uttered")[0] == {"text": "工作人员回复"}
 
@@ -225,7 +259,11 @@ def test_project_credentials_enable_the_web_chat_next_to_the_other_channels():
     chat = by_name["socketio"]
     assert type(chat) is WebChatInput
     assert (chat.user_message_evt, chat.bot_message_evt, chat.session_persistence, chat.metadata_key) == (
-        "user_uttered", "bot_uttered", True, "customData")
+        "user_uttered",
+        "bot_uttered",
+        True,
+        "customData",
+    )
     app = run.configure_app(channels, enable_api=True, auth_token="t", port=free_port())
     type(app)._app_registry.pop(app.name, None)  # Sanic app names are unique per process
     paths = {route.path for route in app.router.routes}
@@ -233,6 +271,7 @@ def test_project_credentials_enable_the_web_chat_next_to_the_other_channels():
 
 
 # --- the two fixes at unit level ---------------------------------------------------------------------
+
 
 class FakeServerState:
     """Stands in for python-socketio's room and session bookkeeping."""
@@ -265,6 +304,7 @@ class FakeServerState:
 def _handlers(channel, on_new_message=None):
     async def ignore(_):
         pass
+
     channel.blueprint(on_new_message or ignore)
     return channel.sio, channel.sio.handlers["/"]
 
@@ -317,11 +357,13 @@ def test_user_message_goes_to_the_assistant_with_its_session(monkeypatch):
     async def conversation():
         await handlers["user_uttered"]("sid-1", {"message": "在吗", "session_id": session})  # no session yet
         await handlers["session_request"]("sid-1", {"session_id": session})
-        await handlers["user_uttered"]("sid-1", {"message": "x" * 9000, "session_id": session,
-                                                 "customData": '{"client": "webchat"}'})
+        await handlers["user_uttered"](
+            "sid-1", {"message": "x" * 9000, "session_id": session, "customData": '{"client": "webchat"}'}
+        )
         await handlers["user_uttered"]("sid-1", {"message": "在吗", "customData": ["bad"]})
         await handlers["user_uttered"]("sid-1", {"message": "别人的", "session_id": "0" * 32})
         await handlers["user_uttered"]("sid-1", {"message": "   ", "session_id": session})
+
     asyncio.run(conversation())
 
     # The server adds its own tag of the client's address (bot/client.py); the client's metadata is kept.
@@ -343,6 +385,7 @@ def test_rate_limit_applies_as_on_rest(monkeypatch):
         await handlers["session_request"]("sid-1", {"session_id": session})
         for text in ("一", "二", "三"):
             await handlers["user_uttered"]("sid-1", {"message": text, "session_id": session})
+
     asyncio.run(conversation())
     assert [m.text for m in received] == ["一", "二"]
     assert "太快" in state.emitted[-1][1]["text"] and state.emitted[-1][2] == session
