@@ -69,6 +69,18 @@ def ask(service: PolicyService, parser: Parser, text: str):
     return reply, "\n".join(m.plain() for m in reply.messages)
 
 
+def _missing(item: dict[str, Any], said: str) -> list[str]:
+    """The `expect` groups of which the reply contains no option."""
+    groups = [g if isinstance(g, list) else [g] for g in item.get("expect") or []]
+    return [f"missing one of {options}" for options in groups if not any(str(o) in said for o in options)]
+
+
+def _verdict(item: dict[str, Any], reply, said: str, problems: list[str], *keys: str) -> Verdict:
+    return Verdict(
+        item["text"], not problems, reply.outcome, said, problems, reply.fact_ids, {key: item.get(key) for key in keys}
+    )
+
+
 def check_out_of_knowledge(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
     reply, said = ask(service, parser, item["text"])
     problems = []
@@ -80,56 +92,27 @@ def check_out_of_knowledge(service: PolicyService, parser: Parser, item: dict[st
         expected.id == "other" and reply.outcome in ("out_of_domain", "routed") and agency in (None, "other")
     ):
         problems.append(f"sent to {agency}, expected {expected.id}")
-    return Verdict(
-        item["text"], not problems, reply.outcome, said, problems, reply.fact_ids, {"agency": item["agency"]}
-    )
+    return _verdict(item, reply, said, problems, "agency")
 
 
 def check_expectations(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
     reply, said = ask(service, parser, item["text"])
-    problems = []
-    for group in item.get("expect") or []:
-        options = group if isinstance(group, list) else [group]
-        if not any(str(option) in said for option in options):
-            problems.append(f"missing one of {options}")
-    for bad in item.get("forbid") or []:
-        if str(bad) in said:
-            problems.append(f"says {bad}")
+    problems = _missing(item, said) + [f"says {bad}" for bad in item.get("forbid") or [] if str(bad) in said]
     if item.get("kind") == "other_person" and reply.outcome != DECLINED:
         problems.append("did not decline a request for someone else's records")
-    return Verdict(
-        item["text"],
-        not problems,
-        reply.outcome,
-        said,
-        problems,
-        reply.fact_ids,
-        {k: item.get(k) for k in ("kind", "expect", "forbid")},
-    )
+    return _verdict(item, reply, said, problems, "kind", "expect", "forbid")
 
 
 def check_law(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
     reply, said = ask(service, parser, item["text"])
-    problems = []
     accepted = [(item["law"], item["article"])] + [tuple(str(a).split()) for a in item.get("also") or []]
-    cited = any(law in said and article in said for law, article in accepted if law and article)
     if reply.outcome != ANSWERED:
-        problems.append(f"not answered ({reply.outcome})")
-    elif not cited:
-        problems.append(f"does not cite {item['law']} {item['article']}")
-    for group in item.get("expect") or []:
-        options = group if isinstance(group, list) else [group]
-        if reply.outcome == ANSWERED and not any(str(option) in said for option in options):
-            problems.append(f"missing one of {options}")
-    return Verdict(
-        item["text"],
-        not problems,
-        reply.outcome,
-        said,
-        problems,
-        reply.fact_ids,
-        {"law": item["law"], "article": item["article"]},
-    )
+        problems = [f"not answered ({reply.outcome})"]
+    elif not any(law in said and article in said for law, article in accepted if law and article):
+        problems = [f"does not cite {item['law']} {item['article']}"] + _missing(item, said)
+    else:
+        problems = _missing(item, said)
+    return _verdict(item, reply, said, problems, "law", "article")
 
 
 CHECKS = {"out_of_knowledge": check_out_of_knowledge, "colloquial": check_expectations, "law": check_law}
