@@ -18,11 +18,12 @@ from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Optional
 
 from bot.client import message_client
+from policy_core import wording
 from policy_core.logsafe import log_value
 
 logger = logging.getLogger(__name__)
 
-TOO_FAST_TEXT = "您发送消息太快了，请稍等片刻再发。着急的话可以拨打12345政务服务便民热线。"
+TOO_FAST_TEXT = wording.RATE_LIMITED
 MAX_TRACKED_SENDERS = 100_000  # the oldest buckets are dropped so memory stays bounded
 
 

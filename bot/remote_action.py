@@ -28,12 +28,11 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.exceptions import RasaException
 
+from policy_core import wording
+
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE_TEXT = (
-    "抱歉，系统暂时无法查询政策资料，请稍后再试。"
-    "着急的话请拨打12345政务服务便民热线；稍后也可以回复“转人工”联系工作人员。"
-)
+UNAVAILABLE_TEXT = wording.ACTIONS_UNAVAILABLE
 # A new session must still start (it carries slots and the hand-off pause), so its failure stays an error.
 NOT_WRAPPED = {"action_session_start"}
 

@@ -23,6 +23,7 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from policy_core import wording
 from policy_core.config import database_url
 from policy_core.contact import find_raw_contact, vault
 from policy_core.db import prepare_sqlite
@@ -32,9 +33,7 @@ from policy_core.privacy import mask_personal_data
 
 logger = logging.getLogger(__name__)
 
-STORE_UNAVAILABLE_TEXT = (
-    "抱歉，系统暂时繁忙，刚才这条消息没有处理成功，请稍后再发一次。着急的话请拨打12345政务服务便民热线。"
-)
+STORE_UNAVAILABLE_TEXT = wording.STORE_UNAVAILABLE
 MAX_PENDING_CONVERSATIONS = 10_000  # bounds the memory an outage can take
 
 

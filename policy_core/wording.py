@@ -94,7 +94,11 @@ NOT_UNDERSTOOD = Message(
 SERVICE_DOWN = Message(
     "抱歉，系统暂时无法查询政策资料，请稍后再试，或拨打" + HOTLINE_12345 + "。也可以回复“转人工”。", (HUMAN_BUTTON,)
 )
-RATE_LIMITED = "您发送消息太快了，请稍等片刻再发。"
+RATE_LIMITED = f"您发送消息太快了，请稍等片刻再发。着急的话可以拨打{HOTLINE_12345}。"
+ACTIONS_UNAVAILABLE = (
+    f"抱歉，系统暂时无法查询政策资料，请稍后再试。着急的话请拨打{HOTLINE_12345}；稍后也可以回复“转人工”联系工作人员。"
+)
+STORE_UNAVAILABLE = f"抱歉，系统暂时繁忙，刚才这条消息没有处理成功，请稍后再发一次。着急的话请拨打{HOTLINE_12345}。"
 
 # --- channels ----------------------------------------------------------------------------------------
 TELEGRAM_COMMANDS = (("start", "开始：政策通能做什么"), ("help", "我能回答哪些医保、社保问题"), ("human", "转人工客服"))
