@@ -242,7 +242,9 @@ class Bench:
             name: {k: v for k, v in summary(verdicts).items() if k != "failures"} for name, verdicts in found.items()
         }
         figures["gate"] = gate_figures(found["out_of_knowledge"], found["colloquial"])
-        figures["thresholds"] = {k: v for k, v in vars(service.gate.settings).items() if k != "uncovered_aspects"}
+        figures["thresholds"] = {
+            k: v for k, v in vars(service.gate.settings).items() if k not in ("uncovered_aspects", "question_kinds")
+        }
         self.results["question_sets"] = figures
         log(
             f"question sets: {figures['gate']}, colloquial {figures['colloquial']['pass_rate']:.1%}, "
