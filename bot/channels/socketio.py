@@ -44,6 +44,7 @@ from bot.cors import socketio_origin_check
 from bot.delivery import ReplyOutbox, ReplyState
 from bot.handoff_guard import guarded
 from bot.rate_limit import RateLimiter, rate_limited
+from bot.security_headers import WEBCHAT_CSP, WEBCHAT_HEADERS, WEBCHAT_PAGE_HEADERS
 from policy_core.config import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -64,16 +65,9 @@ STATIC_FILES: dict[str, tuple[Path, str]] = {
 }
 INDEX = (WEB_DIR / "index.html", "text/html; charset=utf-8")
 
-# The page loads nothing but its own files and talks only to its own origin.
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self' data:; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'self'"
-)
+# The page loads nothing but its own files and talks only to its own origin (bot/security_headers.py).
+SECURITY_HEADERS = WEBCHAT_HEADERS
+PAGE_CSP = WEBCHAT_CSP
 
 
 async def _maybe_await(result: Any) -> Any:
@@ -106,14 +100,13 @@ def _socket_address(sio: Any, sid: str, namespace: str) -> str:
     return client_address(request) if request is not None else str(environ.get("REMOTE_ADDR") or "unknown")
 
 
-def _serve(entry: tuple[Path, str], extra_headers: Optional[dict] = None) -> HTTPResponse:
+def _serve(entry: tuple[Path, str], headers: Optional[dict[str, str]] = None) -> HTTPResponse:
     path, content_type = entry
     if not path.is_file():
         # e.g. socket.io.min.js before `make webchat-deps`
         logger.error("web chat file %s is missing: run `make webchat-deps`", path)
         return response.text("Not Found", status=404)
-    headers = {**SECURITY_HEADERS, **(extra_headers or {})}
-    return response.raw(path.read_bytes(), content_type=content_type, headers=headers)
+    return response.raw(path.read_bytes(), content_type=content_type, headers=headers or SECURITY_HEADERS)
 
 
 class WebChatBlueprint(SocketBlueprint):
@@ -126,7 +119,7 @@ class WebChatBlueprint(SocketBlueprint):
         app.ctx.webchat_page_registered = True
 
         async def page(_: Request) -> HTTPResponse:
-            return _serve(INDEX, {"Content-Security-Policy": PAGE_CSP})
+            return _serve(INDEX, WEBCHAT_PAGE_HEADERS)
 
         async def page_redirect(_: Request) -> HTTPResponse:
             return response.redirect(f"{PAGE_PREFIX}/")

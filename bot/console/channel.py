@@ -34,6 +34,7 @@ from sanic.response import HTTPResponse
 
 from bot.client import client_address
 from bot.cors import cors_origins
+from bot.security_headers import CONSOLE_HEADERS, CONSOLE_LOGIN_HEADERS
 from policy_core.answers import CHINA_TIME
 from policy_core.contact import retention_days
 from policy_core.handoff import HandoffQueue, ReplyState, Ticket, TicketConflict, TicketStatus
@@ -50,22 +51,9 @@ STATIC_DIR = Path(__file__).with_name("static")
 STATIC_FILES = {"console.js": "application/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
 COOKIE = "console_session"
 MAX_REPLY_LENGTH = 2000
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    # same-origin, not no-referrer: with no-referrer browsers send `Origin: null` even on the console's own
-    # POSTs, and the Origin check below would refuse them. Other sites still get no referrer.
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
-}
-# The login form is the one page without a session; it has inline styles and posts to itself.
-LOGIN_HEADERS = {
-    **SECURITY_HEADERS,
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'",
-}
+# From bot/security_headers.py, shared with the web chat; the console's own CSP and framing rules.
+SECURITY_HEADERS = CONSOLE_HEADERS
+LOGIN_HEADERS = CONSOLE_LOGIN_HEADERS
 RATING_QUESTION = "工作人员已结束本次服务，接下来由政策通智能助手继续为您服务。请问您的问题解决了吗？"
 RATING_BUTTONS = [{"title": "满意，已解决", "payload": "/affirm"}, {"title": "不满意", "payload": "/complain"}]
 RELEASED_TEXT = "接待您的工作人员暂时离开了，您的会话已重新排队，稍后会有其他工作人员为您服务。着急的话可以拨打12345政务服务便民热线。"
