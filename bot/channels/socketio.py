@@ -29,7 +29,7 @@ import json
 import logging
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Sequence
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -88,6 +88,16 @@ def _metadata(value: Any) -> dict[str, Any]:
         except ValueError:
             return {}
     return dict(usable_metadata(value) or {})
+
+
+def reply_message(text: str, reply_id: int, buttons: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+    """A kept message as the page gets it: with its reply id, and its buttons as Rasa's quick replies."""
+    message: dict[str, Any] = {"text": text, "reply_id": reply_id}
+    if buttons:
+        message["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
+        ]
+    return message
 
 
 def _socket_address(sio: Any, sid: str, namespace: str) -> str:
@@ -182,7 +192,10 @@ class WebChatInput(SocketIOInput):
             logger.debug("socket.io client %s joined session %s", sid, session_id)
             for reply in await outbox.undelivered(session_id):  # replies the closed page missed
                 await sio.emit(
-                    self.bot_message_evt, {"text": reply.text, "reply_id": reply.id}, room=sid, namespace=namespace
+                    self.bot_message_evt,
+                    reply_message(reply.text, reply.id, reply.buttons),
+                    room=sid,
+                    namespace=namespace,
                 )
                 await outbox.mark(reply.id, ReplyState.SENT, session_id)
 
@@ -226,11 +239,16 @@ class WebChatInput(SocketIOInput):
 
         return webchat
 
-    async def push_reply(self, session_id: str, text: str, reply_id: int) -> bool:
-        """Send an agent's reply to the session's open sockets; False when none is connected (kept for later)."""
+    async def push_reply(
+        self, session_id: str, text: str, reply_id: int, buttons: Sequence[dict[str, str]] = ()
+    ) -> bool:
+        """Send an agent's reply (or the rating question, with its buttons) to the session's open sockets;
+        False when none is connected (kept for later)."""
         sio = getattr(self, "sio", None)
         namespace = self.namespace or "/"
         if sio is None or not (sio.manager.rooms.get(namespace) or {}).get(session_id):
             return False
-        await sio.emit(self.bot_message_evt, {"text": text, "reply_id": reply_id}, room=session_id, namespace=namespace)
+        await sio.emit(
+            self.bot_message_evt, reply_message(text, reply_id, buttons), room=session_id, namespace=namespace
+        )
         return True

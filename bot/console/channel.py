@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Sequence
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.server import update_conversation_with_events
@@ -459,23 +459,40 @@ class AgentConsoleInput(InputChannel):
                 return api_error(404, "没有这个工单")
             except TicketConflict as conflict:
                 return api_error(409, str(conflict))
-            # The bot takes over again (also in later sessions) and asks whether the problem was solved.
-            events = [
+            # The bot takes over again (also in later sessions) and asks whether the problem was solved. The
+            # question is kept like an agent's reply: a closed web chat tab gets it when it reopens, a REST
+            # resident with their next message (bot/delivery.py).
+            resumed = [
                 ConversationResumed(),
                 SlotSet("handoff_active", False),
                 SlotSet("rating_requested", True),
                 ActionExecuted("action_listen"),
-                BotUttered(RATING_QUESTION, data={"buttons": RATING_BUTTONS}, metadata={"ticket": ticket_id}),
             ]
+            state = None
             try:
-                delivered = await _push(request.app, ticket.conversation_id, events)
+                reply_id = await asyncio.to_thread(
+                    self.queue.add_reply, ticket.conversation_id, ticket_id, RATING_QUESTION, RATING_BUTTONS
+                )
+                question = BotUttered(
+                    RATING_QUESTION,
+                    data={"buttons": RATING_BUTTONS},
+                    metadata={"ticket": ticket_id, "reply_id": reply_id},
+                )
+                state = await _push_reply(request.app, ticket.conversation_id, question, reply_id, resumed)
+                await asyncio.to_thread(self.queue.mark_reply, reply_id, state)
             except Exception as error:
                 logger.warning(
                     "console: rating question for ticket %s not delivered: %s", ticket_id, type(error).__name__
                 )
-                delivered = False
             logger.info("console: %s closed ticket %s", agent, ticket_id)
-            return response.json({**_ticket_json(ticket), "delivered": delivered}, headers=SECURITY_HEADERS)
+            return response.json(
+                {
+                    **_ticket_json(ticket),
+                    "delivered": state is ReplyState.DELIVERED,
+                    "rating_state": state.value if state else None,
+                },
+                headers=SECURITY_HEADERS,
+            )
 
         return console
 
@@ -593,22 +610,29 @@ def _transcript(events: list[Event], reply_states: Optional[dict[int, ReplyState
     return lines
 
 
-async def _push_reply(app: Any, conversation_id: str, event: BotUttered, reply_id: int) -> ReplyState:
-    """Append an agent's reply to the conversation and send it on the resident's own channel.
+async def _push_reply(
+    app: Any, conversation_id: str, event: BotUttered, reply_id: int, before: Sequence[Event] = ()
+) -> ReplyState:
+    """Append an agent's reply (after the events `before`, e.g. resuming the bot) to the conversation and
+    send it on the resident's own channel.
 
     Web chat: sent with its reply id to the session's open sockets (the page confirms it), or left waiting
     for the page to reconnect; Telegram: delivered when the Bot API accepted it; REST (no push): waiting
     for the resident's next message."""
     agent = app.ctx.agent
     async with agent.lock_store.lock(conversation_id):
-        tracker = await update_conversation_with_events(conversation_id, agent.processor, agent.domain, [event])
+        tracker = await update_conversation_with_events(
+            conversation_id, agent.processor, agent.domain, [*before, event]
+        )
         latest = tracker.get_latest_input_channel()
         channel = next((c for c in getattr(app.ctx, "input_channels", None) or [] if c.name() == latest), None)
         state = ReplyState.WAITING
         if channel is not None and hasattr(channel, "push_reply"):
             state = (
                 ReplyState.SENT
-                if await channel.push_reply(conversation_id, event.text, reply_id)
+                if await channel.push_reply(
+                    conversation_id, event.text, reply_id, (event.data or {}).get("buttons") or ()
+                )
                 else ReplyState.WAITING
             )
         elif channel is not None and (output := channel.get_output_channel()) is not None:
@@ -616,22 +640,3 @@ async def _push_reply(app: Any, conversation_id: str, event: BotUttered, reply_i
             state = ReplyState.DELIVERED
         await agent.tracker_store.save(tracker)
     return state
-
-
-async def _push(app: Any, conversation_id: str, events: list[Event]) -> bool:
-    """Append events to the conversation and send its bot messages on the resident's own channel.
-
-    The same steps as Rasa's `POST /conversations/<id>/tracker/events?execute_side_effects=true
-    &output_channel=latest`. Returns False when that channel cannot push (REST): the message is then only
-    stored, and the resident sees it in the transcript of their next reply.
-    """
-    agent = app.ctx.agent
-    async with agent.lock_store.lock(conversation_id):
-        tracker = await update_conversation_with_events(conversation_id, agent.processor, agent.domain, events)
-        latest = tracker.get_latest_input_channel()
-        channels = [c for c in getattr(app.ctx, "input_channels", None) or [] if c.name() == latest]
-        output = channels[0].get_output_channel() if channels else None
-        if output is not None:
-            await agent.processor.execute_side_effects(events, tracker, output)
-        await agent.tracker_store.save(tracker)
-    return output is not None
