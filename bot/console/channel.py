@@ -35,9 +35,12 @@ from sanic.response import HTTPResponse
 from bot.client import client_address
 from bot.cors import cors_origins
 from bot.security_headers import CONSOLE_HEADERS, CONSOLE_LOGIN_HEADERS
-from policy_core.answers import CHINA_TIME
+from policy_core import canned
+from policy_core.answers import CHINA_TIME, PolicyService
+from policy_core.canned import MAX_QUERY_CHARS
 from policy_core.contact import retention_days
 from policy_core.handoff import HandoffQueue, ReplyState, Ticket, TicketConflict, TicketStatus
+from policy_core.knowledge_base import KnowledgeBase
 from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
 
@@ -110,6 +113,11 @@ class AgentConsoleInput(InputChannel):
     @cached_property
     def guard(self) -> LoginGuard:
         return LoginGuard()
+
+    @cached_property
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge base the canned-reply search looks in (loaded on the first search)."""
+        return PolicyService.load().knowledge
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return None  # agents are not residents: nothing is ever sent to the console this way
@@ -377,6 +385,23 @@ class AgentConsoleInput(InputChannel):
             ]
             return response.json(
                 {"tickets": rows, "total": total, "offset": offset, "limit": limit}, headers=SECURITY_HEADERS
+            )
+
+        @console.get("/api/knowledge")
+        @needs_agent
+        async def knowledge(request: Request, agent: str) -> HTTPResponse:
+            """Canned replies: the fixed ones for an empty query, else the knowledge base's closest facts
+            (title and example questions), at most 8, each with the text to insert (answer, basis, source)."""
+            query = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
+            found = await asyncio.to_thread(canned.search, self.knowledge, query)
+            return response.json(
+                {
+                    "query": query,
+                    "results": [
+                        {"title": r.title, "region": r.region, "text": r.text, "fact_id": r.fact_id} for r in found
+                    ],
+                },
+                headers=SECURITY_HEADERS,
             )
 
         @console.post("/api/tickets/<ticket_id:int>/release")
