@@ -1,4 +1,5 @@
-"""Guaranteed delivery of agents' replies (issue 14): a reply is kept in the hand-off database
+"""Guaranteed delivery of agents' replies (issue 14), of the system messages about a ticket (re-queued,
+transferred) and of the rating question after an agent closed it: a reply is kept in the hand-off database
 (policy_core/handoff.py, table handoff_replies) until the resident's side has it.
 
 - Web chat: pushed with its reply id to the session's open sockets (state `sent`); the page confirms it
@@ -52,7 +53,12 @@ def deliver_waiting_replies(
 
     async def handle(message: Any) -> Any:
         for reply in await outbox.undelivered(str(message.sender_id)):
-            await message.output_channel.send_text_message(message.sender_id, reply.text)
+            if reply.buttons:  # the rating question after closing
+                await message.output_channel.send_text_with_buttons(
+                    message.sender_id, reply.text, [dict(b) for b in reply.buttons]
+                )
+            else:
+                await message.output_channel.send_text_message(message.sender_id, reply.text)
             await outbox.mark(reply.id, ReplyState.DELIVERED, str(message.sender_id))
         return await on_new_message(message)
 

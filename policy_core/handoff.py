@@ -11,6 +11,7 @@ is read from one indexed query, a page at a time, longest waiting first.
 from __future__ import annotations
 
 import enum
+import json
 import os
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -125,6 +126,8 @@ class ReplyRow(Base):
     conversation_id = Column(String(255), nullable=False)
     ticket_id = Column(Integer, nullable=False, index=True)
     text = Column(Text, nullable=False)
+    # JSON list of {"title", "payload"}: the rating question after closing carries its buttons
+    buttons = Column(Text)
     state = Column(String(16), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False)
     delivered_at = Column(DateTime(timezone=True))
@@ -158,6 +161,7 @@ class PendingReply:
     ticket_id: int
     text: str
     state: ReplyState
+    buttons: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -490,12 +494,21 @@ class HandoffQueue:
             ).rowcount
         return erased
 
-    def add_reply(self, conversation_id: str, ticket_id: int, text: str) -> int:
+    def add_reply(
+        self, conversation_id: str, ticket_id: int, text: str, buttons: Optional[list[dict[str, str]]] = None
+    ) -> int:
+        """Keep a message for the resident until their side confirms it: an agent's reply, a system message
+        about the ticket, or the rating question after closing (with its buttons)."""
         with self._session.begin() as session:
             row = ReplyRow(
                 conversation_id=conversation_id,
                 ticket_id=ticket_id,
                 text=text,
+                buttons=json.dumps(
+                    [{"title": b["title"], "payload": b["payload"]} for b in buttons], ensure_ascii=False
+                )
+                if buttons
+                else None,
                 state=ReplyState.WAITING.value,
                 created_at=datetime.now(UTC),
             )
@@ -536,7 +549,10 @@ class HandoffQueue:
                 .scalars()
                 .all()
             )
-            return [PendingReply(r.id, r.conversation_id, r.ticket_id, r.text, ReplyState(r.state)) for r in rows]
+            return [
+                PendingReply(r.id, r.conversation_id, r.ticket_id, r.text, ReplyState(r.state), _buttons(r.buttons))
+                for r in rows
+            ]
 
     def reply_states(self, ticket_id: int) -> dict[int, ReplyState]:
         with self._session() as session:
@@ -623,3 +639,15 @@ class HandoffQueue:
                 rated=count(closed, TicketRow.rating.is_not(None)),
                 satisfied=count(closed, TicketRow.rating == Rating.SATISFIED.value),
             )
+
+
+def _buttons(stored: Optional[str]) -> tuple[dict[str, str], ...]:
+    try:
+        value = json.loads(stored) if stored else []
+    except ValueError:
+        return ()
+    return tuple(
+        {"title": str(b["title"]), "payload": str(b["payload"])}
+        for b in value
+        if isinstance(b, dict) and "title" in b and "payload" in b
+    )

@@ -372,3 +372,25 @@ def late_fee_computed(amount: float, days: int, fee: float) -> str:
 ASK_YEARS = "告诉我您累计缴费几年，我可以帮您算。"
 ASK_ACCIDENT_DATE = "告诉我受伤的日期（例如“3月10日”），我可以帮您算出申请截止日。"
 ASK_AMOUNT_DAYS = "告诉我欠缴金额和逾期天数（例如“欠1万元，逾期60天”），我可以帮您估算。"
+
+
+# --- canned replies for agents (the console's 快捷回复): texts an agent inserts and may edit before sending ---
+
+CANNED_REPLIES: tuple[tuple[str, str], ...] = (
+    ("问候", "您好，我是政策通人工坐席，很高兴为您服务。请问有什么可以帮您？"),
+    (
+        "请留电话",
+        "为了方便核实情况后给您回电，请留下您的手机号码和方便接听的时间。号码只用于这次回电，会加密保存。",
+    ),
+    (
+        "结束语",
+        "感谢您的耐心等待，本次服务到这里就结束了。之后如果还有医保、社保问题，可以随时来问，也可以拨打"
+        + HOTLINE_12345
+        + "。祝您生活愉快！",
+    ),
+)
+
+
+def canned_fact(fact: PolicyFact) -> str:
+    """A fact as an agent inserts it into a reply: where it applies, the answer, then its basis and source."""
+    return f"【{where(fact)}】{fact.answer}\n{details([fact])}"

@@ -29,7 +29,7 @@ import json
 import logging
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Sequence
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -44,6 +44,7 @@ from bot.cors import socketio_origin_check
 from bot.delivery import ReplyOutbox, ReplyState
 from bot.handoff_guard import guarded
 from bot.rate_limit import RateLimiter, rate_limited
+from bot.security_headers import WEBCHAT_CSP, WEBCHAT_HEADERS, WEBCHAT_PAGE_HEADERS
 from policy_core.config import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -64,16 +65,9 @@ STATIC_FILES: dict[str, tuple[Path, str]] = {
 }
 INDEX = (WEB_DIR / "index.html", "text/html; charset=utf-8")
 
-# The page loads nothing but its own files and talks only to its own origin.
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self' data:; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'self'"
-)
+# The page loads nothing but its own files and talks only to its own origin (bot/security_headers.py).
+SECURITY_HEADERS = WEBCHAT_HEADERS
+PAGE_CSP = WEBCHAT_CSP
 
 
 async def _maybe_await(result: Any) -> Any:
@@ -96,6 +90,16 @@ def _metadata(value: Any) -> dict[str, Any]:
     return dict(usable_metadata(value) or {})
 
 
+def reply_message(text: str, reply_id: int, buttons: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+    """A kept message as the page gets it: with its reply id, and its buttons as Rasa's quick replies."""
+    message: dict[str, Any] = {"text": text, "reply_id": reply_id}
+    if buttons:
+        message["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
+        ]
+    return message
+
+
 def _socket_address(sio: Any, sid: str, namespace: str) -> str:
     """The client address of the socket's HTTP requests (Engine.IO keeps the first one's environ)."""
     try:
@@ -106,14 +110,13 @@ def _socket_address(sio: Any, sid: str, namespace: str) -> str:
     return client_address(request) if request is not None else str(environ.get("REMOTE_ADDR") or "unknown")
 
 
-def _serve(entry: tuple[Path, str], extra_headers: Optional[dict] = None) -> HTTPResponse:
+def _serve(entry: tuple[Path, str], headers: Optional[dict[str, str]] = None) -> HTTPResponse:
     path, content_type = entry
     if not path.is_file():
         # e.g. socket.io.min.js before `make webchat-deps`
         logger.error("web chat file %s is missing: run `make webchat-deps`", path)
         return response.text("Not Found", status=404)
-    headers = {**SECURITY_HEADERS, **(extra_headers or {})}
-    return response.raw(path.read_bytes(), content_type=content_type, headers=headers)
+    return response.raw(path.read_bytes(), content_type=content_type, headers=headers or SECURITY_HEADERS)
 
 
 class WebChatBlueprint(SocketBlueprint):
@@ -126,7 +129,7 @@ class WebChatBlueprint(SocketBlueprint):
         app.ctx.webchat_page_registered = True
 
         async def page(_: Request) -> HTTPResponse:
-            return _serve(INDEX, {"Content-Security-Policy": PAGE_CSP})
+            return _serve(INDEX, WEBCHAT_PAGE_HEADERS)
 
         async def page_redirect(_: Request) -> HTTPResponse:
             return response.redirect(f"{PAGE_PREFIX}/")
@@ -189,7 +192,10 @@ class WebChatInput(SocketIOInput):
             logger.debug("socket.io client %s joined session %s", sid, session_id)
             for reply in await outbox.undelivered(session_id):  # replies the closed page missed
                 await sio.emit(
-                    self.bot_message_evt, {"text": reply.text, "reply_id": reply.id}, room=sid, namespace=namespace
+                    self.bot_message_evt,
+                    reply_message(reply.text, reply.id, reply.buttons),
+                    room=sid,
+                    namespace=namespace,
                 )
                 await outbox.mark(reply.id, ReplyState.SENT, session_id)
 
@@ -233,11 +239,16 @@ class WebChatInput(SocketIOInput):
 
         return webchat
 
-    async def push_reply(self, session_id: str, text: str, reply_id: int) -> bool:
-        """Send an agent's reply to the session's open sockets; False when none is connected (kept for later)."""
+    async def push_reply(
+        self, session_id: str, text: str, reply_id: int, buttons: Sequence[dict[str, str]] = ()
+    ) -> bool:
+        """Send an agent's reply (or the rating question, with its buttons) to the session's open sockets;
+        False when none is connected (kept for later)."""
         sio = getattr(self, "sio", None)
         namespace = self.namespace or "/"
         if sio is None or not (sio.manager.rooms.get(namespace) or {}).get(session_id):
             return False
-        await sio.emit(self.bot_message_evt, {"text": text, "reply_id": reply_id}, room=session_id, namespace=namespace)
+        await sio.emit(
+            self.bot_message_evt, reply_message(text, reply_id, buttons), room=session_id, namespace=namespace
+        )
         return True

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Sequence
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.server import update_conversation_with_events
@@ -34,9 +34,13 @@ from sanic.response import HTTPResponse
 
 from bot.client import client_address
 from bot.cors import cors_origins
-from policy_core.answers import CHINA_TIME
+from bot.security_headers import CONSOLE_HEADERS, CONSOLE_LOGIN_HEADERS
+from policy_core import canned
+from policy_core.answers import CHINA_TIME, PolicyService
+from policy_core.canned import MAX_QUERY_CHARS
 from policy_core.contact import retention_days
 from policy_core.handoff import HandoffQueue, ReplyState, Ticket, TicketConflict, TicketStatus
+from policy_core.knowledge_base import KnowledgeBase
 from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
 
@@ -50,22 +54,9 @@ STATIC_DIR = Path(__file__).with_name("static")
 STATIC_FILES = {"console.js": "application/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
 COOKIE = "console_session"
 MAX_REPLY_LENGTH = 2000
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    # same-origin, not no-referrer: with no-referrer browsers send `Origin: null` even on the console's own
-    # POSTs, and the Origin check below would refuse them. Other sites still get no referrer.
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self' data:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
-}
-# The login form is the one page without a session; it has inline styles and posts to itself.
-LOGIN_HEADERS = {
-    **SECURITY_HEADERS,
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'",
-}
+# From bot/security_headers.py, shared with the web chat; the console's own CSP and framing rules.
+SECURITY_HEADERS = CONSOLE_HEADERS
+LOGIN_HEADERS = CONSOLE_LOGIN_HEADERS
 RATING_QUESTION = "工作人员已结束本次服务，接下来由政策通智能助手继续为您服务。请问您的问题解决了吗？"
 RATING_BUTTONS = [{"title": "满意，已解决", "payload": "/affirm"}, {"title": "不满意", "payload": "/complain"}]
 RELEASED_TEXT = "接待您的工作人员暂时离开了，您的会话已重新排队，稍后会有其他工作人员为您服务。着急的话可以拨打12345政务服务便民热线。"
@@ -122,6 +113,11 @@ class AgentConsoleInput(InputChannel):
     @cached_property
     def guard(self) -> LoginGuard:
         return LoginGuard()
+
+    @cached_property
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge base the canned-reply search looks in (loaded on the first search)."""
+        return PolicyService.load().knowledge
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return None  # agents are not residents: nothing is ever sent to the console this way
@@ -391,6 +387,23 @@ class AgentConsoleInput(InputChannel):
                 {"tickets": rows, "total": total, "offset": offset, "limit": limit}, headers=SECURITY_HEADERS
             )
 
+        @console.get("/api/knowledge")
+        @needs_agent
+        async def knowledge(request: Request, agent: str) -> HTTPResponse:
+            """Canned replies: the fixed ones for an empty query, else the knowledge base's closest facts
+            (title and example questions), at most 8, each with the text to insert (answer, basis, source)."""
+            query = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
+            found = await asyncio.to_thread(canned.search, self.knowledge, query)
+            return response.json(
+                {
+                    "query": query,
+                    "results": [
+                        {"title": r.title, "region": r.region, "text": r.text, "fact_id": r.fact_id} for r in found
+                    ],
+                },
+                headers=SECURITY_HEADERS,
+            )
+
         @console.post("/api/tickets/<ticket_id:int>/release")
         @needs_agent
         async def release(request: Request, agent: str, ticket_id: int) -> HTTPResponse:
@@ -471,23 +484,40 @@ class AgentConsoleInput(InputChannel):
                 return api_error(404, "没有这个工单")
             except TicketConflict as conflict:
                 return api_error(409, str(conflict))
-            # The bot takes over again (also in later sessions) and asks whether the problem was solved.
-            events = [
+            # The bot takes over again (also in later sessions) and asks whether the problem was solved. The
+            # question is kept like an agent's reply: a closed web chat tab gets it when it reopens, a REST
+            # resident with their next message (bot/delivery.py).
+            resumed = [
                 ConversationResumed(),
                 SlotSet("handoff_active", False),
                 SlotSet("rating_requested", True),
                 ActionExecuted("action_listen"),
-                BotUttered(RATING_QUESTION, data={"buttons": RATING_BUTTONS}, metadata={"ticket": ticket_id}),
             ]
+            state = None
             try:
-                delivered = await _push(request.app, ticket.conversation_id, events)
+                reply_id = await asyncio.to_thread(
+                    self.queue.add_reply, ticket.conversation_id, ticket_id, RATING_QUESTION, RATING_BUTTONS
+                )
+                question = BotUttered(
+                    RATING_QUESTION,
+                    data={"buttons": RATING_BUTTONS},
+                    metadata={"ticket": ticket_id, "reply_id": reply_id},
+                )
+                state = await _push_reply(request.app, ticket.conversation_id, question, reply_id, resumed)
+                await asyncio.to_thread(self.queue.mark_reply, reply_id, state)
             except Exception as error:
                 logger.warning(
                     "console: rating question for ticket %s not delivered: %s", ticket_id, type(error).__name__
                 )
-                delivered = False
             logger.info("console: %s closed ticket %s", agent, ticket_id)
-            return response.json({**_ticket_json(ticket), "delivered": delivered}, headers=SECURITY_HEADERS)
+            return response.json(
+                {
+                    **_ticket_json(ticket),
+                    "delivered": state is ReplyState.DELIVERED,
+                    "rating_state": state.value if state else None,
+                },
+                headers=SECURITY_HEADERS,
+            )
 
         return console
 
@@ -605,22 +635,29 @@ def _transcript(events: list[Event], reply_states: Optional[dict[int, ReplyState
     return lines
 
 
-async def _push_reply(app: Any, conversation_id: str, event: BotUttered, reply_id: int) -> ReplyState:
-    """Append an agent's reply to the conversation and send it on the resident's own channel.
+async def _push_reply(
+    app: Any, conversation_id: str, event: BotUttered, reply_id: int, before: Sequence[Event] = ()
+) -> ReplyState:
+    """Append an agent's reply (after the events `before`, e.g. resuming the bot) to the conversation and
+    send it on the resident's own channel.
 
     Web chat: sent with its reply id to the session's open sockets (the page confirms it), or left waiting
     for the page to reconnect; Telegram: delivered when the Bot API accepted it; REST (no push): waiting
     for the resident's next message."""
     agent = app.ctx.agent
     async with agent.lock_store.lock(conversation_id):
-        tracker = await update_conversation_with_events(conversation_id, agent.processor, agent.domain, [event])
+        tracker = await update_conversation_with_events(
+            conversation_id, agent.processor, agent.domain, [*before, event]
+        )
         latest = tracker.get_latest_input_channel()
         channel = next((c for c in getattr(app.ctx, "input_channels", None) or [] if c.name() == latest), None)
         state = ReplyState.WAITING
         if channel is not None and hasattr(channel, "push_reply"):
             state = (
                 ReplyState.SENT
-                if await channel.push_reply(conversation_id, event.text, reply_id)
+                if await channel.push_reply(
+                    conversation_id, event.text, reply_id, (event.data or {}).get("buttons") or ()
+                )
                 else ReplyState.WAITING
             )
         elif channel is not None and (output := channel.get_output_channel()) is not None:
@@ -628,22 +665,3 @@ async def _push_reply(app: Any, conversation_id: str, event: BotUttered, reply_i
             state = ReplyState.DELIVERED
         await agent.tracker_store.save(tracker)
     return state
-
-
-async def _push(app: Any, conversation_id: str, events: list[Event]) -> bool:
-    """Append events to the conversation and send its bot messages on the resident's own channel.
-
-    The same steps as Rasa's `POST /conversations/<id>/tracker/events?execute_side_effects=true
-    &output_channel=latest`. Returns False when that channel cannot push (REST): the message is then only
-    stored, and the resident sees it in the transcript of their next reply.
-    """
-    agent = app.ctx.agent
-    async with agent.lock_store.lock(conversation_id):
-        tracker = await update_conversation_with_events(conversation_id, agent.processor, agent.domain, events)
-        latest = tracker.get_latest_input_channel()
-        channels = [c for c in getattr(app.ctx, "input_channels", None) or [] if c.name() == latest]
-        output = channels[0].get_output_channel() if channels else None
-        if output is not None:
-            await agent.processor.execute_side_effects(events, tracker, output)
-        await agent.tracker_store.save(tracker)
-    return output is not None

@@ -35,16 +35,15 @@ async def record_push(_app, conversation_id, events) -> bool:
     return False
 
 
-async def record_reply(app, conversation_id, event, _reply_id):
+async def record_reply(app, conversation_id, event, _reply_id, before=()):
     from policy_core.handoff import ReplyState
 
-    await record_push(app, conversation_id, [event])
+    await record_push(app, conversation_id, [*before, event])
     return ReplyState.WAITING  # as for a REST resident
 
 
 def main(port: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-    console_channel._push = record_push
     console_channel._push_reply = record_reply
     app = run.configure_app([AgentConsoleInput(), ValidatingRestInput()], enable_api=False, port=port)
     app.ctx.agent = EchoAgent()

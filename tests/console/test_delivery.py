@@ -141,3 +141,52 @@ def test_restart_during_a_hand_off_is_answered_once_and_the_bot_stays_paused(ass
     assert page.say(session, "/restart") == [STILL_WITH_AGENT_TEXT]
     assert assistant.is_paused(session)
     page.close()
+
+
+def test_the_rating_question_reaches_a_closed_web_chat_page_when_it_reopens(assistant, agent):
+    page = ChatSocket(assistant.url)
+    session = page.session()
+    page.say(session, "转人工")
+    ticket_id = take(agent, session)
+    page.close()  # the resident's tab is closed (or suspended) when the agent closes the ticket
+    closed = agent.post(f"/console/api/tickets/{ticket_id}/close").json()
+    assert closed["status"] == "closed" and closed["rating_state"] in ("waiting", "sent")
+    assert closed["delivered"] is False
+    assert not assistant.is_paused(session)
+
+    reopened = ChatSocket(assistant.url)
+    reopened.session(session)
+    [question] = reopened.wait("bot_uttered")
+    assert "问题解决了吗" in question["text"] and isinstance(question["reply_id"], int)
+    assert [(b["title"], b["payload"]) for b in question["quick_replies"]] == [
+        ("满意，已解决", "/affirm"),
+        ("不满意", "/complain"),
+    ]
+    reopened.sio.emit("agent_reply_received", {"reply_id": question["reply_id"], "session_id": session})
+    until(
+        lambda: (
+            [line for line in agent_lines_all(agent, ticket_id) if "问题解决了吗" in line["text"]][-1]["state"]
+            == "delivered"
+        ),
+        "the page's confirmation of the rating question",
+    )
+    # The resident answers it: the rating is recorded as after a question seen at once.
+    assert "感谢您的评价" in " ".join(reopened.say(session, "/affirm"))
+    from policy_core.handoff import HandoffQueue
+
+    rated = HandoffQueue(f"sqlite:///{assistant.data_dir / 'handoff.db'}").ticket(ticket_id)
+    assert rated.rating.value == "satisfied"
+    reopened.close()
+
+
+def test_a_rest_resident_gets_the_rating_question_with_the_next_message(assistant, agent):
+    resident = "delivery-rest-rating"
+    assistant.say(resident, "转人工")
+    ticket_id = take(agent, resident)
+    assert agent.post(f"/console/api/tickets/{ticket_id}/close").json()["rating_state"] == "waiting"
+    first = assistant.say(resident, "你好")[0]
+    assert "问题解决了吗" in first["text"] and [b["payload"] for b in first["buttons"]] == ["/affirm", "/complain"]
+
+
+def agent_lines_all(agent, ticket_id):
+    return agent.get(f"/console/api/tickets/{ticket_id}").json()["transcript"]

@@ -164,6 +164,48 @@
   $("reply").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); $("reply-form").requestSubmit(); }
   });
+  // Canned replies: fixed phrases for an empty search, else the knowledge base's closest facts. Choosing
+  // one inserts its text (for a fact: the answer, its basis and source) into the reply box, to edit there.
+  let cannedTimer = null;
+  let cannedAsked = 0;
+  async function refreshCanned() {
+    const asked = ++cannedAsked;
+    try {
+      const data = await api("knowledge?q=" + encodeURIComponent($("canned-q").value.trim()));
+      if (asked !== cannedAsked) return;  // a later search is under way
+      const list = $("canned-results");
+      list.replaceChildren();
+      for (const result of data.results) {
+        const item = document.createElement("li");
+        item.tabIndex = 0;
+        const title = document.createElement("b");
+        title.textContent = result.title;
+        item.append(title);
+        if (result.region) {
+          const region = document.createElement("span");
+          region.className = "region";
+          region.textContent = result.region;
+          item.append(region);
+        }
+        const choose = () => {
+          const box = $("reply");
+          if (box.disabled) { status("请先接手这个工单再回复"); return; }
+          box.value = box.value.trim() ? box.value.replace(/\s+$/, "") + "\n" + result.text : result.text;
+          box.focus();
+          box.setSelectionRange(box.value.length, box.value.length);
+        };
+        item.addEventListener("click", choose);
+        item.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); choose(); } });
+        list.append(item);
+      }
+    } catch (error) { if (error.message !== "401") status(error.message); }
+  }
+  $("canned-q").addEventListener("input", () => { clearTimeout(cannedTimer); cannedTimer = setTimeout(refreshCanned, 200); });
+  $("canned-q").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); clearTimeout(cannedTimer); refreshCanned(); }
+    if (event.key === "ArrowDown" && $("canned-results").firstChild) { event.preventDefault(); $("canned-results").firstChild.focus(); }
+  });
+  refreshCanned();
   $("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("note").value.trim();
