@@ -83,7 +83,8 @@ def test_a_login_flood_does_not_stall_residents(desk, throttled):
         latencies.append(say(url, f"resident-{len(latencies)}"))
         time.sleep(0.05)
     p95 = statistics.quantiles(latencies, n=20)[-1]
-    assert len(latencies) >= 10 and p95 < 0.25 and max(latencies) < 1.0, (p95, max(latencies), len(latencies))
+    # On the event loop a flood took replies to 11–14 s; the goal is p95 under 1 s (CI shares 2 cores).
+    assert len(latencies) >= 10 and p95 < 0.5 and max(latencies) < 1.0, (p95, max(latencies), len(latencies))
     assert 401 in statuses and len(statuses) > 16
     if throttled:
         assert 429 in statuses
