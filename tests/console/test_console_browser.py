@@ -204,3 +204,13 @@ def test_5_closing_resumes_the_bot_and_the_resident_rates(console, resident, ass
 
     # And the bot answers policy questions again.
     assert "3月5日" in "\n".join(resident.ask("我在职，1月份的钱什么时候到", "3月5日"))
+
+
+def test_6_the_console_works_at_phone_width(console):
+    console.driver.set_window_size(390, 844)
+    console.driver.get(console.url)
+    console.wait(lambda: console.text("count-closed") == "1", "the console to load at phone width")
+    assert console.js("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    reply = console.js("var r = document.getElementById('reply').getBoundingClientRect(); return [r.left, r.right];")
+    assert reply[0] >= 0 and reply[1] <= 391, reply
+    console.shot("console-phone")

@@ -76,7 +76,7 @@ def test_2_buttons_are_shown_and_clicked(page, assistant):
 
     before = len(page.bot_texts())
     page.click_button("退休人员")
-    assert page.messages()[-1] == {"role": "user", "text": "退休人员", "buttons": []}
+    assert {"role": "user", "text": "退休人员", "buttons": []} in page.messages()[-4:]
     page.wait_bot(before, "哪个月")
     answer = page.ask("1月份", r"退休人员.*\d+月5日")
     assert "1月的个人账户资金" in "\n".join(answer) and "2月5日" in "\n".join(answer)
