@@ -286,17 +286,10 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
             contribution = _month(relatives[-1], today)
     if contribution is None and paid_in is not None:
         contribution, paid_in = paid_in, None  # "单位10月缴的医保": the month itself
-    while (
-        paid_in is not None
-        and contribution is not None
-        and contribution > paid_in.plus_months(0)
-        and (contribution.plus_months(-12) >= paid_in.plus_months(-11))
-    ):
+    if paid_in is not None and contribution is not None and contribution > paid_in:
         contribution = contribution.plus_months(-12)  # "1月的钱拖到4月才交": last January, not next
     if paid_in is not None and contribution is not None and paid_in <= contribution:
         paid_in = None  # "1月的钱1月才交" is not late
-    if paid_in is not None and contribution is None:
-        paid_in = None
     return MonthsMentioned(contribution, paid_in, claimed)
 
 

@@ -210,10 +210,9 @@ def details(facts: Sequence[PolicyFact], agency: Optional[Agency] = None) -> str
         for basis in fact.basis:
             if basis.cite() not in citations:
                 citations.append(basis.cite())
-        if not fact.source.is_law and fact.source.describe() not in sources:
-            sources.append(fact.source.describe())
-        if fact.source.is_law and fact.source.describe() not in sources:
-            sources.append("法规文本" + fact.source.describe())
+        source = ("法规文本" if fact.source.is_law else "") + fact.source.describe()
+        if source not in sources:
+            sources.append(source)
         if fact.later_change and fact.later_change not in changes:
             changes.append(fact.later_change)
     lines = [f"依据：{'；'.join(citations)}", f"出处：{'；'.join(sources)}"]

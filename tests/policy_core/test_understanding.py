@@ -64,6 +64,11 @@ def test_the_month_the_employer_paid_late():
     found = months_mentioned("6月的医保费8月才交上去，那6月份个人账户的钱几号到", TODAY)
     assert (found.contribution, found.paid_in) == (YearMonth(2026, 6), YearMonth(2026, 8))
     assert months_mentioned("1月的钱1月才交", TODAY).paid_in is None
+    # In December, "1月" paid in April is last January's money, not next January's.
+    found = months_mentioned("1月和2月的医保费拖到4月一起补交的", TODAY)
+    assert (found.contribution, found.paid_in) == (YearMonth(2026, 2), YearMonth(2026, 4))
+    found = months_mentioned("单位欠费好几个月，11月一次性补交了7月到10月的医保费", TODAY)
+    assert (found.contribution, found.paid_in) == (YearMonth(2026, 10), YearMonth(2026, 11))
 
 
 @pytest.mark.parametrize(
