@@ -87,8 +87,8 @@ bench-smoke: $(MODEL) ## Run the short benchmark smoke test (~1 min) into bench/
 soak: $(MODEL) ## Mixed load for 30 min (SOAK_SECONDS=…): errors, p50/p95 latency, RSS growth into results/soak/
 	$(PY) -m bench.soak
 
-agent: $(VENV)/.installed ## Add an agent console account or change its password (ends its sessions): make agent NAME=wang [ROLE=supervisor]
-	@test -n "$(NAME)" || { echo "usage: make agent NAME=<username> [DISPLAY=显示名] [ROLE=supervisor]"; exit 2; }
+agent: $(VENV)/.installed ## Add an agent console account or change its password (ends its sessions): make agent NAME=wang [ROLE=supervisor|operator]
+	@test -n "$(NAME)" || { echo "usage: make agent NAME=<username> [DISPLAY=显示名] [ROLE=supervisor|operator]"; exit 2; }
 	$(PY) -m bot.console.accounts add "$(NAME)" $(if $(DISPLAY),--name "$(DISPLAY)") $(if $(ROLE),--role "$(ROLE)")
 
 agent-remove: $(VENV)/.installed ## Remove an agent account and end its sessions: make agent-remove NAME=wang

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any, Optional
@@ -11,11 +12,12 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, Sessi
 from rasa_sdk.executor import CollectingDispatcher
 
 from policy_core import Question, Reply, respond, wording
+from policy_core.answer_log import AnswerRating
 from policy_core.handoff import HandoffReason, Rating, TicketFlood
 from policy_core.privacy import find_contact
 from policy_core.replies import ROUTED
 
-from .service import handoff_queue, policy_service, service_hours
+from .service import answer_log, handoff_queue, policy_service, service_hours
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +74,38 @@ def question_from(tracker: Tracker) -> Question:
     )
 
 
-def send(dispatcher: CollectingDispatcher, message: wording.Message) -> None:
+def send(
+    dispatcher: CollectingDispatcher, message: wording.Message, answer_id: Optional[int] = None, **extra: Any
+) -> None:
+    """Plain text for every channel; rich channels (web chat, Telegram) also get the short answer and its
+    details apart, and the answer id that 👍/👎 refer to (message metadata, which other channels ignore)."""
     buttons = [{"title": title, "payload": payload} for title, payload in message.buttons]
-    dispatcher.utter_message(text=message.plain(), buttons=buttons)
+    if message.details:
+        extra.update(short=message.text, details=message.details)
+    if answer_id is not None and message.fact_ids:
+        extra["answer_id"] = answer_id
+    dispatcher.utter_message(text=message.plain(), buttons=buttons, **extra)
+
+
+def record_answer(tracker: Tracker, question: Question, reply: Reply) -> Optional[int]:
+    """Keep the reply in the answer log (review page, daily figures); None when the log is unavailable,
+    which must never stop the answer."""
+    confidence = (tracker.latest_message.get("intent") or {}).get("confidence")
+    try:
+        return answer_log().record(
+            tracker.sender_id,
+            tracker.get_latest_input_channel() or "unknown",
+            question.text,
+            reply.outcome,
+            topic=reply.topic,
+            fact_ids=reply.fact_ids,
+            confidence=float(confidence) if confidence is not None else None,
+            subject=reply.subject,
+            gate_reason=reply.gate_reason,
+        )
+    except Exception:
+        logger.exception("could not record the answer for %r", tracker.sender_id)
+        return None
 
 
 def reply_events(reply: Reply) -> list[EventType]:
@@ -93,13 +124,15 @@ def reply_events(reply: Reply) -> list[EventType]:
     return events
 
 
-def answer(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
-    reply = respond(policy_service(), question_from(tracker))
+async def answer(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
+    question = question_from(tracker)
+    reply = respond(policy_service(), question)
     logger.info(
         "outcome %s topic %s facts %s (%s)", reply.outcome, reply.topic, ",".join(reply.fact_ids), reply.gate_reason
     )
+    answer_id = await asyncio.to_thread(record_answer, tracker, question, reply)  # the loop serves others
     for message in reply.messages:
-        send(dispatcher, message)
+        send(dispatcher, message, answer_id)
     events = reply_events(reply)
     if reply.handoff_reason:
         events += hand_off(tracker, dispatcher, HandoffReason(reply.handoff_reason))
@@ -135,7 +168,7 @@ def hand_off(tracker: Tracker, dispatcher: CollectingDispatcher, reason: Handoff
         if on_duty
         else wording.handoff_after_hours(reason.value, hours.describe())
     )
-    send(dispatcher, message)
+    send(dispatcher, message, handoff="queued")
     return [
         SlotSet("handoff_active", True),
         SlotSet("handoff_offered", False),
@@ -151,7 +184,7 @@ class ActionAnswerPolicy(Action):
         return "action_answer_policy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        return answer(tracker, dispatcher)
+        return await answer(tracker, dispatcher)
 
 
 class ActionPolicyFallback(ActionAnswerPolicy):
@@ -191,6 +224,49 @@ class ActionRecordRating(Action):
             logger.exception("could not record the rating of %r", tracker.sender_id)
         send(dispatcher, wording.RATING_THANKS if rating is Rating.SATISFIED else wording.RATING_SORRY)
         return [SlotSet("rating_requested", False)]
+
+
+RATING_VALUES = {"up": AnswerRating.UP, "down": AnswerRating.DOWN}
+
+
+def _rating_of(tracker: Tracker) -> tuple[Optional[int], bool, AnswerRating]:
+    """(answer id, whether an id was given, rating) from the 👍/👎 button's payload, or from a 👍/👎 typed as
+    a message (no id: the newest answer)."""
+    values = _latest_entities(tracker, "rating")
+    rating = RATING_VALUES.get(values[0] if values and isinstance(values[0], str) else "")
+    if rating is None:
+        rating = AnswerRating.DOWN if "👎" in (tracker.latest_message.get("text") or "") else AnswerRating.UP
+    ids = _latest_entities(tracker, "answer_id")
+    raw = ids[0] if ids else None
+    answer_id = int(raw) if isinstance(raw, (str, int)) and str(raw).isdigit() and len(str(raw)) < 12 else None
+    return answer_id, bool(ids), rating
+
+
+class ActionRateAnswer(Action):
+    """👍/👎 on an answer: stored with the answer (question, fact ids, channel); 👎 offers to rephrase or a human."""
+
+    def name(self) -> str:
+        return "action_rate_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        answer_id, given, rating = _rating_of(tracker)
+        try:
+            if not given:
+                latest = answer_log().latest_answer(tracker.sender_id)
+                answer_id = latest.id if latest else None
+            rated = answer_log().rate(answer_id, tracker.sender_id, rating) if answer_id is not None else None
+        except Exception:  # the reply must not depend on the database
+            logger.exception("could not record the answer rating of %r", tracker.sender_id)
+            rated = None
+        if rated is None:
+            send(dispatcher, wording.ANSWER_NOT_RATEABLE)
+            return [SlotSet("handoff_offered", True)]
+        logger.info("answer %s rated %s", rated.id, rating.value)
+        if rating is AnswerRating.UP:
+            send(dispatcher, wording.ANSWER_RATED_UP)
+            return [SlotSet("handoff_offered", False)]
+        send(dispatcher, wording.ANSWER_RATED_DOWN)
+        return [SlotSet("handoff_offered", True)]
 
 
 def _has_open_ticket(conversation_id: str) -> bool:

@@ -1,4 +1,4 @@
-"""The one PolicyService, HandoffQueue and ServiceHours the action server uses, created on first use."""
+"""The one PolicyService, HandoffQueue, AnswerLog and ServiceHours the action server uses, created on first use."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 from functools import lru_cache
 
 from policy_core import PolicyService
+from policy_core.answer_log import AnswerLog
 from policy_core.handoff import HandoffQueue
 from policy_core.knowledge_base import DEFAULT_KNOWLEDGE_DIR
 from policy_core.service_hours import ServiceHours
@@ -24,3 +25,8 @@ def handoff_queue() -> HandoffQueue:
 @lru_cache(maxsize=1)
 def service_hours() -> ServiceHours:
     return ServiceHours.from_env()
+
+
+@lru_cache(maxsize=1)
+def answer_log() -> AnswerLog:
+    return AnswerLog()

@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import cached_property
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Optional
 
-from policy_core.handoff import HandoffQueue, PendingReply, ReplyState
+from policy_core.handoff import HandoffQueue, PendingReply, QueueStatus, ReplyState
 from policy_core.logsafe import log_value
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,13 @@ class ReplyOutbox:
         except Exception as error:
             logger.warning("agents' replies for %s not read: %s", log_value(conversation_id), type(error).__name__)
             return []
+
+    async def queue_status(self, conversation_id: str) -> Optional[QueueStatus]:
+        try:
+            return await asyncio.to_thread(self.queue.queue_status, conversation_id)
+        except Exception as error:
+            logger.warning("queue status of %s not read: %s", log_value(conversation_id), type(error).__name__)
+            return None
 
     async def mark(self, reply_id: int, state: ReplyState, conversation_id: str) -> None:
         try:

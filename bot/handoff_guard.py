@@ -13,16 +13,14 @@ import logging
 from functools import cached_property
 from typing import Any, Awaitable, Callable
 
+from policy_core import wording
 from policy_core.handoff import HandoffQueue
 from policy_core.logsafe import log_value
 
 logger = logging.getLogger(__name__)
 
 RESET_COMMANDS = ("/restart", "/session_start")
-STILL_WITH_AGENT_TEXT = (
-    "您的会话正在由人工客服处理，无需重新开始，排队位置也不会改变。工作人员会在这里回复您；"
-    "着急的话可以拨打12345政务服务便民热线。"
-)
+STILL_WITH_AGENT_TEXT = wording.STILL_WITH_AGENT
 
 
 def is_reset_command(text: Any) -> bool:

@@ -79,7 +79,7 @@ async def _run_or_apologise(
         return [
             BotUttered(
                 UNAVAILABLE_TEXT,
-                data={"buttons": [{"title": "转人工", "payload": "/request_human"}]},
+                data={"buttons": [{"title": wording.HUMAN_BUTTON[0], "payload": wording.HUMAN_BUTTON[1]}]},
                 metadata={"action_server_unavailable": True},
             )
         ]

@@ -25,6 +25,8 @@ from .knowledge_base import DEFAULT_KNOWLEDGE_DIR, KnowledgeBase, KnowledgeBaseE
 SETTINGS_FILE = "answerability.yml"
 # NLU's class for "a question on a subject we route but do not answer", trained from the routing table.
 UNCOVERED_INTENT = "uncovered_question"
+NOT_CONFIDENT = "NLU not confident enough"
+CLOSE_TO_EXAMPLE = "close to an example question"
 # How residents ask what no fact answers: procedures, local figures, their own records.
 UNCOVERED_TEMPLATES = (
     "{term}怎么办理",
@@ -51,6 +53,10 @@ class GateSettings:
     uncovered_aspects: tuple[str, ...]
     # (kind, pattern): questions asking a procedure or a figure, answered only by facts of that kind.
     question_kinds: tuple[tuple[str, re.Pattern], ...] = ()
+    # (question, answer) pairs: a question asking for a figure of this sort (a sum one receives, a number of
+    # years, a duration) is answered only by a fact whose answer states one; the national rules leave many
+    # such figures to each city.
+    stated_figures: tuple[tuple[re.Pattern, re.Pattern], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,10 @@ def load_gate_settings(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> GateSet
             float(thresholds["min_uncovered_confidence"]),
             tuple(str(a) for a in raw.get("uncovered_aspects") or ()),
             tuple((kind, re.compile(pattern)) for kind, pattern in (raw.get("question_kinds") or {}).items()),
+            tuple(
+                (re.compile(pair["question"]), re.compile(pair["answer"]))
+                for pair in (raw.get("stated_figures") or {}).values()
+            ),
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as error:
         raise KnowledgeBaseError(SETTINGS_FILE, "-", f"bad answerability settings: {error}") from error
@@ -92,9 +102,13 @@ def names_aspect(fact: PolicyFact, text: str) -> bool:
 
 def asks_uncovered_aspect(fact: PolicyFact, text: str, settings: GateSettings) -> bool:
     """An aspect no fact answers (补办, 怎么查 …) counts unless one of the fact's own terms contains it; a
-    procedure (怎么办理, 去哪打印) or a figure (多少钱, 几成) counts unless the fact says it answers that kind."""
+    figure the answer must state (能领多少钱, 交满多少年, 要多长时间) counts unless the fact's answer states
+    one; a procedure (怎么办理, 去哪打印) or a figure (多少钱, 几成) counts unless the fact says it answers
+    that kind."""
     own_terms = [term for group in fact.subject for term in group]
     if any(aspect in text and not any(aspect in term for term in own_terms) for aspect in settings.uncovered_aspects):
+        return True
+    if any(question.search(text) and not answer.search(fact.answer) for question, answer in settings.stated_figures):
         return True
     return any(kind not in fact.answers and pattern.search(text) for kind, pattern in settings.question_kinds)
 
@@ -141,7 +155,10 @@ class AnswerabilityGate:
                 candidates.append((topic, confidence))
         stopped = len(candidates) < len([n for n, _ in ranked[: settings.candidates] if self.knowledge.by_topic(n)])
         reasons = []
+        # Named in words but ranked with too little confidence: the words may still decide, as for unranked topics.
+        unsure = set()
         for strict in (True, False):
+            named = []
             for topic, confidence in candidates:
                 runner_up = max((c for n, c in ranked if n != topic), default=0.0)
                 is_top = ranked[0][0] == topic
@@ -154,17 +171,32 @@ class AnswerabilityGate:
                     is_top,
                     allow_without_aspect=not strict,
                 )
-                if verdict.topic:
+                if verdict.topic and (not strict or verdict.reason == CLOSE_TO_EXAMPLE):
                     return verdict
+                if verdict.topic:
+                    named.append(verdict)
+                if strict and verdict.reason == NOT_CONFIDENT:
+                    unsure.add(topic)
                 if not strict:
                     reasons.append(f"{topic}:{verdict.reason}")
+            if named:
+                # Several candidates name their subject and aspect: the one naming more term groups wins
+                # ("医院伪造病历骗医保怎么罚" is about a hospital's penalty, not a patient's), then NLU's order.
+                return max(named, key=lambda v: self._specificity(v.topic, text))
             if strict and not stopped:
-                by_words = self._only_topic_named(text, {name for name, _ in ranked[: settings.candidates]})
+                by_words = self._only_topic_named(text, {name for name, _ in ranked[: settings.candidates]} - unsure)
                 if by_words:
                     return by_words
         if stopped:
             reasons.append("NLU ranks it a question no fact answers")
         return GateDecision(None, reason="; ".join(reasons) or "no policy topic ranked")
+
+    def _specificity(self, topic: str, text: str) -> int:
+        """How specific a topic's match is: the number of its term groups the question names."""
+        return max(
+            (len(f.subject) for f in self.knowledge.by_topic(topic) if names_thing(f, text) and names_aspect(f, text)),
+            default=0,
+        )
 
     def decide_in_context(self, text: str, ranking: Sequence[tuple[str, float]], last_topic: str) -> GateDecision:
         """A follow-up ("这是哪个文件规定的？") carries the subject of the topic just answered: a candidate about
@@ -215,11 +247,11 @@ class AnswerabilityGate:
             return GateDecision(None, confidence, reason="asks an aspect the knowledge base does not cover")
         similarity = self.similarity(topic, text)
         if similarity >= settings.min_similarity:
-            return GateDecision(topic, confidence, similarity, "close to an example question")
+            return GateDecision(topic, confidence, similarity, CLOSE_TO_EXAMPLE)
         if any(names_aspect(fact, text) for fact in about):
             if confidence >= settings.min_confidence_with_aspect:
                 return GateDecision(topic, confidence, similarity, "subject and aspect named")
-            return GateDecision(None, confidence, similarity, "NLU not confident enough")
+            return GateDecision(None, confidence, similarity, NOT_CONFIDENT)
         if (
             allow_without_aspect
             and is_top

@@ -13,6 +13,10 @@ from typing import Any, Optional
 
 import sqlalchemy
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import declarative_base
+
+# One declarative base for the desk database (hand-off tickets, replies, the answer log).
+Base = declarative_base()
 
 
 def sqlite_path(url: str) -> Optional[Path]:
@@ -46,7 +50,18 @@ def prepare_sqlite(url: str) -> None:
 
 def create_engine(url: str, **options: Any) -> Engine:
     prepare_sqlite(url)
-    return sqlalchemy.create_engine(url, future=True, pool_pre_ping=True, **options)
+    engine = sqlalchemy.create_engine(url, future=True, pool_pre_ping=True, **options)
+    if sqlite_path(url) is not None:
+        # Every answer writes a row: with a write-ahead log, readers do not wait for writers and a commit
+        # needs no full sync of the database file.
+        @sqlalchemy.event.listens_for(engine, "connect")
+        def _write_ahead_log(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    return engine
 
 
 def upgrade_schema(engine: Engine, metadata: sqlalchemy.MetaData) -> None:

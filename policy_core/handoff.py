@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import os
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,15 +20,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, delete, func, select, update
-from sqlalchemy.orm import declarative_base, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from .config import database_url
 from .contact import REQUEST_CONTACT, vault
-from .db import create_engine, upgrade_schema
+from .db import Base, create_engine, upgrade_schema
 from .privacy import mask_personal_data
 from .wording import HANDOFF_REASON_LABELS
-
-Base = declarative_base()
 
 
 class HandoffReason(str, enum.Enum):
@@ -131,6 +130,8 @@ class ReplyRow(Base):
     state = Column(String(16), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False)
     delivered_at = Column(DateTime(timezone=True))
+    # The agent's display name, shown to the resident beside a staff reply; empty for system messages.
+    sender_name = Column(String(128))
     __table_args__ = (Index("ix_handoff_replies_conversation_state", "conversation_id", "state"),)
 
 
@@ -162,6 +163,23 @@ class PendingReply:
     text: str
     state: ReplyState
     buttons: tuple[dict[str, str], ...] = ()
+    sender_name: Optional[str] = None  # an agent's display name; None for system messages
+    created_at: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """Where a resident's conversation stands in the hand-off queue, as the web chat shows it."""
+
+    state: str  # waiting, taken, none
+    position: Optional[int] = None  # tickets ahead of this one
+    wait_minutes: Optional[int] = None  # rough estimate from the recent pace of the queue
+    agent: Optional[str] = None
+    after_hours: bool = False
+
+
+QUEUE_PACE_SAMPLE = 20  # recent takes the wait estimate is computed from
+QUEUE_PACE_WINDOW = timedelta(hours=8)
 
 
 @dataclass(frozen=True)
@@ -495,7 +513,12 @@ class HandoffQueue:
         return erased
 
     def add_reply(
-        self, conversation_id: str, ticket_id: int, text: str, buttons: Optional[list[dict[str, str]]] = None
+        self,
+        conversation_id: str,
+        ticket_id: int,
+        text: str,
+        buttons: Optional[list[dict[str, str]]] = None,
+        sender_name: Optional[str] = None,
     ) -> int:
         """Keep a message for the resident until their side confirms it: an agent's reply, a system message
         about the ticket, or the rating question after closing (with its buttons)."""
@@ -511,6 +534,7 @@ class HandoffQueue:
                 else None,
                 state=ReplyState.WAITING.value,
                 created_at=datetime.now(UTC),
+                sender_name=(sender_name or "")[:128] or None,
             )
             session.add(row)
             session.flush()
@@ -550,7 +574,16 @@ class HandoffQueue:
                 .all()
             )
             return [
-                PendingReply(r.id, r.conversation_id, r.ticket_id, r.text, ReplyState(r.state), _buttons(r.buttons))
+                PendingReply(
+                    r.id,
+                    r.conversation_id,
+                    r.ticket_id,
+                    r.text,
+                    ReplyState(r.state),
+                    _buttons(r.buttons),
+                    r.sender_name,
+                    _utc(r.created_at),
+                )
                 for r in rows
             ]
 
@@ -621,6 +654,51 @@ class HandoffQueue:
             row.rating = Rating(rating).value
             row.updated_at = datetime.now(UTC)
             return Ticket.from_row(row)
+
+    def queue_status(self, conversation_id: str, now: Optional[datetime] = None) -> QueueStatus:
+        """The conversation's open ticket: how many wait ahead of it and a rough wait, or who holds it.
+
+        The wait is (position + 1) times the median gap between the queue's recent takes: how fast agents
+        have been picking up tickets lately. None when there were too few recent takes to tell."""
+        now = now or datetime.now(UTC)
+        with self._session() as session:
+            row = (
+                session.execute(
+                    select(TicketRow)
+                    .where(
+                        TicketRow.conversation_id == conversation_id,
+                        TicketRow.status != TicketStatus.CLOSED.value,
+                    )
+                    .order_by(TicketRow.id.desc())
+                )
+                .scalars()
+                .first()
+            )
+            if row is None:
+                return QueueStatus("none")
+            if row.status == TicketStatus.TAKEN.value:
+                return QueueStatus("taken", agent=row.agent, after_hours=bool(row.after_hours))
+            ahead = session.execute(
+                select(func.count(TicketRow.id)).where(
+                    TicketRow.status == TicketStatus.WAITING.value,
+                    TicketRow.created_at < row.created_at,
+                )
+            ).scalar_one()
+            takes = sorted(
+                _utc(moment)
+                for moment in session.execute(
+                    select(TicketRow.taken_at)
+                    .where(TicketRow.taken_at.is_not(None), TicketRow.taken_at >= now - QUEUE_PACE_WINDOW)
+                    .order_by(TicketRow.taken_at.desc())
+                    .limit(QUEUE_PACE_SAMPLE)
+                ).scalars()
+            )
+            gaps = sorted((later - earlier).total_seconds() for earlier, later in zip(takes, takes[1:]))
+            minutes = None
+            if len(gaps) >= 2:
+                median = gaps[len(gaps) // 2]
+                minutes = max(1, math.ceil(median * (ahead + 1) / 60))
+            return QueueStatus("waiting", ahead, minutes, after_hours=bool(row.after_hours))
 
     def counts(self, since: datetime) -> QueueCounts:
         """Waiting and taken now; closed since `since` (e.g. China-time midnight); ratings of all closed."""

@@ -16,13 +16,14 @@ DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge"
 ALL_CATEGORIES = "all"
 VERDICTS = ("reimbursable", "settled_on_site", "original_required", "not_until_corrected")
 # Rules computed in code, named by kind in the data (see policy_core/rules.py).
-LAW_RULE_KINDS = ("unemployment_period", "injury_claim_deadline", "pension_years", "late_fee")
+LAW_RULE_KINDS = ("unemployment_period", "injury_claim_deadline", "pension_years", "late_fee", "severance_months")
 ROUTE_IDS = ("medical_security", "hrss", "housing_fund", "other")
 # Files in knowledge/ that hold no facts: sources, the routing table and the answerability settings.
 NOT_FACT_FILES = ("sources.yml", "routing.yml", "answerability.yml")
 _TOPIC_RE = re.compile(r"[a-z][a-z0-9_]{1,59}")
 # Folded YAML joins lines with spaces; Chinese text must not get them.
 _CJK_SPACE = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
+_URL_RE = re.compile(r"https?://[^\s<>\"']+")
 _DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
@@ -60,10 +61,10 @@ class Source:
         return self.law_file is not None
 
     def describe(self) -> str:
-        """For people: the document or publication with its date (a law: its version date)."""
-        if self.is_law:
-            return f"《{self.title}》（{self.date}版本）"
-        return f"{self.title}（{self.date}）"
+        """For people: the document or publication with its date (a law: its version date), and its official
+        web address when it has one (the web chat makes it a link)."""
+        described = f"《{self.title}》（{self.date}版本）" if self.is_law else f"{self.title}（{self.date}）"
+        return f"{described} {self.url}" if self.url else described
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,9 @@ def _parse_sources(data: Any, file: str) -> dict[str, Source]:
             raise KnowledgeBaseError(file, entry, f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
         if source_id in sources:
             raise KnowledgeBaseError(file, entry, "duplicate source id")
+        url = raw.get("url")
+        if url is not None and not (isinstance(url, str) and _URL_RE.fullmatch(url)):
+            raise KnowledgeBaseError(file, entry, f"url {url!r} must be an http(s) address without spaces")
         sources[source_id] = Source(
             source_id,
             _require(raw, "title", str, file, entry),
@@ -333,14 +337,28 @@ def load_knowledge_base(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> Knowle
 _QUESTION_NOISE = re.compile(r"[\s，。！？、,.!?;；:：~～…\"'“”‘’（）()]+")
 
 
-def _check_questions_do_not_collide(facts: list[PolicyFact]) -> None:
-    """The same example question under two topics would teach NLU two answers to one question."""
+def question_key(question: str) -> str:
+    """Two example questions with the same key are the same question (spaces and punctuation ignored)."""
+    return _QUESTION_NOISE.sub("", question).lower()
+
+
+def question_collision(facts: list[PolicyFact]) -> Optional[tuple[str, PolicyFact, PolicyFact]]:
+    """The first example question two facts of different topics share: (question, fact, the earlier fact).
+
+    The same example question under two topics would teach NLU two answers to one question."""
     owner: dict[str, PolicyFact] = {}
     for fact in facts:
         for question in fact.questions:
-            key = _QUESTION_NOISE.sub("", question).lower()
-            other = owner.setdefault(key, fact)
+            other = owner.setdefault(question_key(question), fact)
             if other.topic != fact.topic:
-                raise KnowledgeBaseError(
-                    fact.file, fact.id, f"example question {question!r} is also an example of {other.id} ({other.file})"
-                )
+                return question, fact, other
+    return None
+
+
+def _check_questions_do_not_collide(facts: list[PolicyFact]) -> None:
+    collision = question_collision(facts)
+    if collision is not None:
+        question, fact, other = collision
+        raise KnowledgeBaseError(
+            fact.file, fact.id, f"example question {question!r} is also an example of {other.id} ({other.file})"
+        )

@@ -14,7 +14,14 @@ from .knowledge_base import ArrivalRule, EligibilityRule, LawRule, PolicyFact, R
 from .months import MonthParseError, YearMonth, parse_month
 from .normalize import is_english, normalize_text
 from .routing import Route
-from .rules import format_years, injury_claim_deadline, late_fee, pension_years, unemployment_period
+from .rules import (
+    format_years,
+    injury_claim_deadline,
+    late_fee,
+    pension_years,
+    severance_months,
+    unemployment_period,
+)
 from .understanding import (
     accident_date,
     amount_mentioned,
@@ -23,6 +30,7 @@ from .understanding import (
     categories_mentioned,
     days_mentioned,
     months_mentioned,
+    service_years_mentioned,
     years_mentioned,
 )
 
@@ -67,6 +75,7 @@ class Reply:
     agency: Optional[str] = None
     gate_reason: str = ""
     fact_ids: tuple[str, ...] = field(default=())
+    subject: Optional[str] = None  # the routing subject of a question no fact answers (for the review page)
 
 
 def respond(service: PolicyService, question: Question) -> Reply:
@@ -106,7 +115,12 @@ def respond(service: PolicyService, question: Question) -> Reply:
         return Reply((wording.CHITCHAT[question.intent],), CHITCHAT)
     if route.subject is not None:
         return Reply(
-            (wording.routed(route),), ROUTED, offer_handoff=True, agency=route.agency.id, gate_reason=decision.reason
+            (wording.routed(route),),
+            ROUTED,
+            offer_handoff=True,
+            agency=route.agency.id,
+            gate_reason=decision.reason,
+            subject=route.subject.name,
         )
     if question.intent == OUT_OF_SCOPE_INTENT:
         return Reply((wording.OUT_OF_DOMAIN,), OUT_OF_DOMAIN, agency="other", gate_reason=decision.reason)
@@ -247,9 +261,16 @@ def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
             return _reply(topic, (wording.fact_answer([fact], None),), ANSWERED, categories, why=why)
     if not wanted:
         wanted = list(by_category)  # answer first: the rule for everyone it covers
+    # Two people, one of them in a category without a personal account: that one hears so.
+    without_account = [
+        fact
+        for fact in (_eligibility(service, c, question.regions) for c in others)
+        if fact is not None and not fact.rule.has_account
+    ]
+    extra = tuple(wording.fact_answer([fact], None) for fact in without_account)
     if month is None:
         pairs = [(c, by_category[c]) for c in wanted]
-        messages = [wording.arrival_rules(pairs, ask_month=True)]
+        messages = [wording.arrival_rules(pairs, ask_month=True), *extra]
         if len(wanted) > 1 and not categories:
             messages.append(wording.ASK_PERSON_CATEGORY)
         return _reply(topic, tuple(messages), ANSWERED, categories, why=why)
@@ -257,7 +278,9 @@ def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
     for category in wanted:
         fact = by_category[category]
         rule = fact.rule
-        counted = mentioned.paid_in or month
+        # An employer's late payment moves only a rule counted from the payment, not one counted from the month.
+        paid_in = mentioned.paid_in if mentioned.paid_in and _counts_from_payment(rule) else None
+        counted = paid_in or month
         arrival_month = counted.plus_months(rule.months_after)
         claimed = _claimed_date(mentioned.claimed_arrival, month)
         cases.append(
@@ -266,15 +289,19 @@ def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
                 fact,
                 month.year,
                 month.month,
-                (mentioned.paid_in.year, mentioned.paid_in.month) if mentioned.paid_in else None,
+                (paid_in.year, paid_in.month) if paid_in else None,
                 date(arrival_month.year, arrival_month.month, rule.day_of_month),
                 claimed,
             )
         )
-    messages = [wording.arrival_answer(cases, assumed_year)]
+    messages = [wording.arrival_answer(cases, assumed_year), *extra]
     if len(wanted) > 1 and not categories:
         messages.append(wording.ASK_PERSON_CATEGORY)
     return _reply(topic, tuple(messages), ANSWERED, categories, month=str(month), why=why)
+
+
+def _counts_from_payment(rule: ArrivalRule) -> bool:
+    return "缴费" in rule.counted_from
 
 
 def _names_year(text: str) -> bool:
@@ -323,6 +350,11 @@ def _law_rule(service, topic, fact, rule: LawRule, text, categories, why) -> Rep
         if accident is not None:
             deadline = injury_claim_deadline(accident)
             computed = wording.injury_deadline_computed(accident, deadline.employer_by, deadline.worker_by)
+    elif rule.kind == "severance_months":
+        years = service_years_mentioned(text)
+        ask = wording.ASK_WORK_YEARS
+        if years is not None:
+            computed = wording.severance_computed(format_years(years), severance_months(years).months)
     elif rule.kind == "late_fee":
         amount, days = amount_mentioned(text), days_mentioned(text)
         ask = wording.ASK_AMOUNT_DAYS

@@ -72,6 +72,20 @@ def late_fee(amount: float, days: int) -> LateFee:
     return LateFee(amount, days, round(amount * LATE_FEE_DAILY_RATE * days, 2))
 
 
+@dataclass(frozen=True)
+class Severance:
+    years: float
+    months: float  # months of wages
+
+
+def severance_months(years: float) -> Severance:
+    """劳动合同法 第四十七条: a month's wage per full year; six months or more count as a year, less as half a month."""
+    whole = int(years + 1e-9)
+    rest = round((years - whole) * 12)
+    extra = 0.0 if rest == 0 else 1.0 if rest >= 6 else 0.5
+    return Severance(years, whole + extra)
+
+
 def format_years(years: Optional[float]) -> str:
     if years is None:
         return ""

@@ -14,6 +14,7 @@ from typing import Optional
 
 import cn2an
 
+from .categories import _ALIASES as CATEGORY_ALIASES
 from .categories import PersonCategory, parse_person_category
 from .months import MonthParseError, YearMonth, parse_month
 
@@ -73,6 +74,12 @@ _RELATIVES = (
     "我姐",
     "我弟",
     "我妹",
+    "哥哥",
+    "姐姐",
+    "弟弟",
+    "妹妹",
+    "兄弟",
+    "姐妹",
     "公公",
     "婆婆",
     "岳父",
@@ -88,8 +95,23 @@ _RELATIVES = (
     "朋友",
     "邻居",
 )
-_CLAUSE_SPLIT = re.compile(
-    r"[，,。；;！!？?\s]+|(?=(?:我爸|我妈|老伴|我爱人|我老公|我老婆|他|她)(?:已经|今年|是|在|退|上))"
+# Several people in one message ("我俩", "一个在职一个退休"): each gets the answer for their category.
+_SEVERAL_PEOPLE = re.compile(r"俩|分别|各自|各是|两个人|两人|一个.{0,4}一个")
+# Category words: "离退休" (no category) first, then the longest first so that a longer word claims its
+# characters ("没退休" is in service, not "退休"). A word holding a category's own name names it ("退休了").
+_CATEGORY_WORDS: tuple[tuple[str, Optional[PersonCategory], bool], ...] = (("离退休", None, False),) + tuple(
+    sorted(
+        [(alias, category, True) for alias, category in CATEGORY_ALIASES]
+        + [
+            (word, PersonCategory.IN_SERVICE, parse_person_category(word) is PersonCategory.IN_SERVICE)
+            for word in _IN_SERVICE_CONTEXT
+        ]
+        + [
+            (word, PersonCategory.RETIRED, parse_person_category(word) is PersonCategory.RETIRED)
+            for word in _RETIRED_CONTEXT
+        ],
+        key=lambda entry: -len(entry[0]),
+    )
 )
 
 # Someone else's personal records: the assistant never looks them up for a third party.
@@ -173,9 +195,57 @@ _RECORDS = (
     "领多少",
     "交社保",
     "交了社保",
-    "报销了多少",
+    "交的社保",
+    "交的医保",
+    "交到哪",
+    "交到几月",
+    "到没到",
+    "领了几个月",
+    "领了多久",
+    "领了多少",
+    "划了多少",
+    "进了多少",
+    "打了多少",
+    "给他交",
+    "给她交",
 )
-_LOOKUP = ("查", "看看", "看一下", "告诉我", "帮我", "调出", "打印", "多少")
+_LOOKUP = ("查", "看看", "看一下", "看一眼", "告诉我", "帮我", "调出", "打印", "打一份", "给我看", "多少")
+# People who are not family: even what they receive ("王大爷的养老金每个月有多少") is their own record.
+_STRANGERS = (
+    "邻居",
+    "别人",
+    "他人",
+    "朋友",
+    "同事",
+    "亲戚",
+    "同学",
+    "熟人",
+    "陌生人",
+    "员工",
+    "租客",
+    "房客",
+    "楼下",
+    "楼上",
+    "房东",
+    "叔叔",
+    "阿姨",
+    "大爷",
+    "大妈",
+    "大娘",
+    "大叔",
+    "辖区",
+    "居委会",
+    "这个人",
+    "那个人",
+)
+_STRANGERS_AMOUNTS = ("有多少", "一个月多少", "每个月多少", "每月多少", "拿多少", "发了多少")
+# A family member named as the owner ("我表哥的失业金", "我儿子单位给他交社保没有").
+_KIN = re.compile(
+    r"我(?:的)?(?:表|堂)?(?:哥哥?|姐姐?|弟弟?|妹妹?|儿子|女儿|老公|老婆|媳妇|丈夫|妻子|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶"
+    r"|外公|外婆|姥姥|姥爷|叔叔?|舅舅?|姑姑?|孙子|孙女|女朋友|男朋友|对象|岳父|岳母|前夫|前妻)"
+)
+# Someone identified by an ID number ("身份证号1101…的人", "身份证后四位是3316的那个人").
+_OTHER_BY_ID = re.compile(r"身份证(?:号码?|后四位)?(?:是)?\s*[\dXx*]{4,18}\s*(?:的|这个|那个)")
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?查(?:一下|查|询)?(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是)"
 )
@@ -192,6 +262,16 @@ _PAID_LATE = re.compile(
 )
 _PAID_IN = re.compile(
     r"(?:拖到|推到|晚到|迟到|延到|到了)\s*(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才)?\s*(?:交|缴|补|到位)?"
+    r"|(?P<month2>\d{1,2})\s*月(?:份)?\s*(?:才|再)\s*(?:给我|给|帮我)?\s*把"
+)
+# Paid in a month named relative to now ("上个月单位补交了我7月的医保", "这个月才缴的", "说下个月再交").
+_PAID_RELATIVE = re.compile(
+    r"(?P<relative>上上个月|上个月|上月|这个月|本月|这月|下个月|下月)\s*(?:单位|公司)?\s*(?:才|再|又|一起|一次性)?\s*"
+    r"(?:补交|补缴|交|缴)"
+)
+# When the money was seen arriving ("7月份的医保钱是9月初才进来的"): not a month asked about.
+_SEEN_ARRIVAL = re.compile(
+    r"\d{1,2}\s*月(?:份)?\s*(?:初|底|中旬|下旬|末|中)?\s*才?\s*(?:进来|进的|到的|到账的|打进来|划进来)"
 )
 _YEARS_RE = re.compile(r"(?P<years>\d{1,2}(?:\.\d)?)\s*(?:个)?\s*(?P<half>年半|年)")
 _MONTHS_COUNT_RE = re.compile(r"(?P<months>\d{1,3})\s*个\s*月")
@@ -225,43 +305,40 @@ class MonthsMentioned:
 def categories_mentioned(text: str) -> list[PersonCategory]:
     """Every person category the message tells, in order: named ones, else read from context.
 
-    Two people in one message ("我在厂里上班，我爸退休了") give two categories.
+    Two people in one message ("我在厂里上班，我爸退休了", "我和我爸一个在职一个退休") give two categories.
     """
-    named = _named_categories(text)
-    clauses = [c for c in _CLAUSE_SPLIT.split(text) if c]
-    per_clause: list[PersonCategory] = []
-    for clause in clauses:
-        category = _clause_category(clause)
-        if category is not None and category not in per_clause:
-            per_clause.append(category)
-    speaks_for_others = any(word in text for word in _RELATIVES)
+    mentions = _category_mentions(text)
+    named = _distinct(category for _, category, is_named in mentions if is_named)
+    everything = _distinct(category for _, category, _ in mentions)
+    speaks_for_others = any(word in text for word in _RELATIVES) or bool(_SEVERAL_PEOPLE.search(text))
     if named and not speaks_for_others:
         return named
-    if len(per_clause) > 1 and not speaks_for_others and named:
-        return named
-    return per_clause or named
+    return everything
 
 
-def _named_categories(text: str) -> list[PersonCategory]:
+def _distinct(categories) -> list[PersonCategory]:
     found: list[PersonCategory] = []
-    for clause in re.split(r"[，,。；;！!？?和跟与及、\s]+", text):
-        category = parse_person_category(clause)
-        if category is not None and category not in found:
+    for category in categories:
+        if category not in found:
             found.append(category)
     return found
 
 
-def _clause_category(clause: str) -> Optional[PersonCategory]:
-    named = parse_person_category(clause)
-    if named is not None:
-        return named
-    retired = any(word in clause for word in _RETIRED_CONTEXT)
-    in_service = any(word in clause for word in _IN_SERVICE_CONTEXT)
-    if retired and not in_service:
-        return PersonCategory.RETIRED
-    if in_service and not retired:
-        return PersonCategory.IN_SERVICE
-    return None
+def _category_mentions(text: str) -> list[tuple[int, PersonCategory, bool]]:
+    """(position, category, named) of every category word; the longest word wins where words overlap
+    ("没退休" is in service, not "退休"; "离退休" names no category)."""
+    taken = [False] * len(text)
+    found = []
+    for word, category, is_named in _CATEGORY_WORDS:
+        start = text.find(word)
+        while start != -1:
+            end = start + len(word)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * len(word)
+                if category is not None:
+                    found.append((start, category, is_named))
+            start = text.find(word, start + 1)
+    return sorted(found, key=lambda mention: mention[0])
 
 
 def months_mentioned(text: str, today: date) -> MonthsMentioned:
@@ -275,8 +352,10 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     paid_in = None
     late = _PAID_LATE.search(value) or _PAID_IN.search(value)
     if late:
-        paid_in = _month(late.group("month") + "月", today)
-    without_dates = _DATE_RE.sub(" ", value)
+        paid_in = _month((late.group("month") or late.group("month2")) + "月", today)
+    elif relative := _PAID_RELATIVE.search(value):
+        paid_in = _month(relative.group("relative"), today)
+    without_dates = _SEEN_ARRIVAL.sub(" ", _DATE_RE.sub(" ", value))
     months = [m for m in (_month(match.group(0), today) for match in _MONTH_TOKEN.finditer(without_dates)) if m]
     asked = [m for m in months if paid_in is None or m != paid_in]
     contribution = asked[-1] if asked else None
@@ -353,6 +432,15 @@ def years_mentioned(text: str) -> Optional[float]:
     return None
 
 
+def service_years_mentioned(text: str) -> Optional[float]:
+    """Time worked for one employer ("干了3年零8个月", "工作8个月"): years, months alone included."""
+    years = years_mentioned(text)
+    if years is not None:
+        return years
+    months = _MONTHS_COUNT_RE.search(arabic_numerals(text))
+    return int(months.group("months")) / 12 if months else None
+
+
 def amount_mentioned(text: str) -> Optional[float]:
     """A sum of money in yuan ("1万元", "5000块", "欠了2万")."""
     value = arabic_numerals(text)
@@ -401,11 +489,17 @@ def asks_for_a_human(text: str) -> bool:
 
 def asks_for_someone_elses_records(text: str) -> bool:
     """A request to look up another person's balance or records ("帮我查一下我邻居张三的医保账户还剩多少钱")."""
-    if not any(word in text for word in _RECORDS):
-        return False
     if not any(word in text for word in _LOOKUP):
         return False
-    if any(word in text for word in _THIRD_PARTY):
+    records = any(word in text for word in _RECORDS)
+    stranger = any(word in text for word in _STRANGERS) or (
+        bool(_OTHER_BY_ID.search(text)) and not any(word in text for word in ("我的身份证", "本人身份证"))
+    )
+    if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS)):
+        return True
+    if not records:
+        return False
+    if stranger or any(word in text for word in _THIRD_PARTY) or _KIN.search(text):
         return True
     named = _NAMED_PERSON.search(text)
     return bool(named) and not named.group("name").startswith(("我", "自己", "一下", "本人"))

@@ -7,9 +7,11 @@ settings, and checks every cited law article against ../shared/laws.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from .answerability import load_gate_settings
 from .knowledge_base import DEFAULT_KNOWLEDGE_DIR, KnowledgeBaseError, load_knowledge_base
+from .knowledge_edit import DRAFTS_DIR
 from .law_texts import all_citation_problems
 from .routing import load_routing_table
 
@@ -29,6 +31,10 @@ def main(directory: str = str(DEFAULT_KNOWLEDGE_DIR)) -> int:
     if problems:
         return 1
     print(f"knowledge/: {len(knowledge.facts)} facts in {len(knowledge.topics)} topics, all citations checked")
+    drafts = sorted((Path(directory) / DRAFTS_DIR).glob("*.yml"))
+    if drafts:  # written from the review page; not live until completed and moved into a knowledge file
+        names = ", ".join(d.name for d in drafts)
+        print(f"knowledge/{DRAFTS_DIR}/: {len(drafts)} draft(s) to complete and move into knowledge/: {names}")
     return 0
 
 

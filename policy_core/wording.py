@@ -94,6 +94,11 @@ NOT_UNDERSTOOD = Message(
 SERVICE_DOWN = Message(
     "抱歉，系统暂时无法查询政策资料，请稍后再试，或拨打" + HOTLINE_12345 + "。也可以回复“转人工”。", (HUMAN_BUTTON,)
 )
+EMPTY_MESSAGE = "请输入您想咨询的问题，例如：医保存折是什么？"
+STILL_WITH_AGENT = (
+    "您的会话正在由人工客服处理，无需重新开始，排队位置也不会改变。工作人员会在这里回复您；"
+    f"着急的话可以拨打{HOTLINE_12345}。"
+)
 RATE_LIMITED = f"您发送消息太快了，请稍等片刻再发。着急的话可以拨打{HOTLINE_12345}。"
 ACTIONS_UNAVAILABLE = (
     f"抱歉，系统暂时无法查询政策资料，请稍后再试。着急的话请拨打{HOTLINE_12345}；稍后也可以回复“转人工”联系工作人员。"
@@ -147,11 +152,73 @@ def handoff_after_hours(reason: str, hours: str) -> Message:
 
 
 HANDOFF_BUSY = Message(f"当前转人工的请求较多，请一分钟后再试；着急的话请拨打{HOTLINE_12345}。")
+# After an agent closed the ticket, the bot asks whether the problem was solved (kept like an agent's reply).
+AFTER_HANDOFF_RATING = Message(
+    "工作人员已结束本次服务，接下来由政策通智能助手继续为您服务。请问您的问题解决了吗？",
+    (("满意，已解决", "/affirm"), ("不满意", "/complain")),
+)
+TICKET_RELEASED = (
+    f"接待您的工作人员暂时离开了，您的会话已重新排队，稍后会有其他工作人员为您服务。着急的话可以拨打{HOTLINE_12345}。"
+)
+TICKET_TRANSFERRED = "您的会话已转给另一位工作人员，请稍候，他会在这里继续为您服务。"
 RATING_THANKS = Message("感谢您的评价！还有其他医保、社保问题，可以继续问我。")
 RATING_SORRY = Message(
     "抱歉没能解决您的问题，您的评价已记录，我们会改进。需要的话可以回复“转人工”再次联系工作人员，"
     f"也可以拨打{HOTLINE_12345}。"
 )
+
+
+# --- the hand-off queue, as the web chat shows it while the resident waits ----------------------------
+def queue_status_line(state: str, position: Optional[int], wait_minutes: Optional[int], after_hours: bool) -> str:
+    if state == "taken":
+        return "工作人员已接入，正在为您服务，请在这里继续留言。"
+    if state != "waiting":
+        return ""
+    if after_hours:
+        return "已收到您的留言，现在不是人工服务时间，工作人员上班后会按顺序回复您。"
+    ahead = "您是下一位" if not position else f"前面还有 {position} 位"
+    wait = f"，预计等待约 {wait_minutes} 分钟" if wait_minutes else ""
+    return f"已排队，{ahead}{wait}。"
+
+
+# --- 👍/👎 on an answer -------------------------------------------------------------------------------
+RATE_UP_LABEL = "👍 有帮助"
+RATE_DOWN_LABEL = "👎 没帮助"
+SHOW_BASIS_LABEL = "查看依据"
+BASIS_GONE = "这条回答的依据已经过期，请重新提问，我会再附上依据。"
+ANSWER_RATED_UP = Message("谢谢您的评价！还有其他医保、社保问题，可以继续问我。")
+ANSWER_RATED_DOWN = Message(
+    "抱歉这个回答没能帮到您，您的评价已记录。您可以换个说法再问一次（说清楚地区、哪个月、在职还是退休会更准），"
+    "也可以转人工，由工作人员为您解答。",
+    (HUMAN_BUTTON,),
+)
+ANSWER_NOT_RATEABLE = Message("谢谢您的反馈。这条回答已无法评价，您可以直接告诉我哪里没说清楚，或回复“转人工”。")
+
+# --- the web chat page's own labels (rendered into web/index.html by bot/channels/socketio.py) -------
+WEBCHAT_PAGE_TEXTS = {
+    "title": "政策通 · 医保社保咨询",
+    "hint": "您好，我是政策通，可以回答医保、社保方面的问题，例如“医保存折是什么”“我在职，1月份的钱什么时候到”。"
+    "需要人工服务请说“转人工”。",
+    "privacy_notice": "隐私提示：请不要发送身份证号、银行卡号等个人信息。对话记录只保存在本机浏览器中，"
+    "证件号、手机号会打码，{days}天后自动删除；在公共电脑上用完请点“清除记录”。",
+    "clear_history": "清除记录",
+    "clear_confirm": "再点一次确认清除",
+    "cleared": "记录已清除，已开始新的对话。",
+    "basis_summary": "依据与出处",
+    "bot_label": "政策通（智能助手）",
+    "staff_label": "工作人员",
+    "you_label": "我",
+    "rate_up": "有帮助",
+    "rate_down": "没帮助",
+    "rated": "已评价，谢谢！",
+    "char_count": "{count}/{limit}",
+    "char_limit": "最多{limit}字，超出的部分不会发送",
+    "placeholder": "请输入您的问题",
+    "send": "发送",
+    "typing": "正在输入…",
+    "offline": "暂时无法连接服务器，正在重试…",
+    "reconnecting": "连接已断开，正在重新连接…",
+}
 
 
 # --- where to go -------------------------------------------------------------------------------------
@@ -328,6 +395,15 @@ def with_rule(fact: PolicyFact, agency: Agency, computed: str, ask: str = "") ->
     return Message(body, details=details([fact]), fact_ids=(fact.id,))
 
 
+def severance_computed(years: str, months: float) -> str:
+    whole = int(months)
+    wages = f"{whole}个月" if months == whole else ("半个月" if whole == 0 else f"{whole}个半月")
+    return (
+        f"您在本单位工作{years}，经济补偿是{wages}的工资。"
+        "规则：每满一年支付一个月工资；六个月以上不满一年的按一年算，不满六个月的支付半个月工资。"
+    )
+
+
 def unemployment_computed(years: str, months: int) -> str:
     if months == 0:
         return (
@@ -371,6 +447,7 @@ def late_fee_computed(amount: float, days: int, fee: float) -> str:
 ASK_YEARS = "告诉我您累计缴费几年，我可以帮您算。"
 ASK_ACCIDENT_DATE = "告诉我受伤的日期（例如“3月10日”），我可以帮您算出申请截止日。"
 ASK_AMOUNT_DAYS = "告诉我欠缴金额和逾期天数（例如“欠1万元，逾期60天”），我可以帮您估算。"
+ASK_WORK_YEARS = "告诉我您在本单位工作了多久（例如“3年8个月”），我可以帮您算是几个月工资。"
 
 
 # --- canned replies for agents (the console's 快捷回复): texts an agent inserts and may edit before sending ---

@@ -98,18 +98,88 @@ class WebChatPage:
         )
 
     def messages(self) -> list[dict]:
+        """Who said what (role user, bot or staff), the short text only, and the chips' titles."""
         return self.js(
             "return Array.from(document.querySelectorAll('#chat-log .msg')).map(m => ({"
-            "role: m.classList.contains('msg-user') ? 'user' : 'bot',"
+            "role: m.classList.contains('msg-user') ? 'user' : m.classList.contains('msg-staff') ? 'staff' : 'bot',"
             "text: (m.querySelector('.msg-text') || {}).textContent || '',"
             "buttons: Array.from(m.querySelectorAll('.chip')).map(b => b.textContent)}))"
         )
 
+    def entries(self) -> list[dict]:
+        """Each message as the resident sees it: label and time, text, folded details, chips, 👍/👎, links."""
+        return self.js(
+            """
+            const shown = e => !!e && e.checkVisibility({visibilityProperty: true}) && e.getClientRects().length > 0;
+            return Array.from(document.querySelectorAll('#chat-log .msg')).map(m => {
+              const details = m.querySelector('details.msg-details');
+              const body = details && details.querySelector('.msg-details-body');
+              const rate = Array.from(m.querySelectorAll('.msg-rate .rate'));
+              return {
+                role: m.classList.contains('msg-user') ? 'user' : m.classList.contains('msg-staff') ? 'staff' : 'bot',
+                who: (m.querySelector('.msg-who') || {}).textContent || '',
+                time: (m.querySelector('.msg-time') || {}).textContent || '',
+                text: (m.querySelector('.msg-text') || {}).textContent || '',
+                bubble: getComputedStyle(m.querySelector('.msg-bubble')).backgroundColor,
+                details: body ? body.textContent : null,
+                summary: details ? details.querySelector('summary').textContent : null,
+                details_open: details ? details.open : null,
+                details_shown: body ? shown(body) : null,
+                chips: Array.from(m.querySelectorAll('.chip')).map(b => ({title: b.textContent, disabled: b.disabled})),
+                rating: rate.map(b => ({label: b.getAttribute('aria-label'), disabled: b.disabled,
+                                        pressed: b.getAttribute('aria-pressed'), shown: shown(b)})),
+                links: Array.from(m.querySelectorAll('a')).map(a => ({href: a.getAttribute('href'), text: a.textContent,
+                                                                    rel: a.rel, target: a.target})),
+              };
+            });
+            """
+        )
+
     def bot_texts(self) -> list[str]:
+        """The texts of the messages not from the resident (the assistant's and staff members')."""
         try:
-            return [m["text"] for m in self.messages() if m["role"] == "bot"]
+            return [m["text"] for m in self.messages() if m["role"] != "user"]
         except Exception:  # the page itself is gone
             return []
+
+    def visible_text(self, element_id: str) -> str:
+        """The element's text if it is shown, else ''."""
+        return self.js(
+            "var e = document.getElementById(arguments[0]);"
+            "return e && !e.hidden && e.getClientRects().length ? e.textContent : ''",
+            element_id,
+        )
+
+    def stored_history(self) -> list[dict]:
+        """The history the page keeps in localStorage for its current session."""
+        return self.js(
+            "var id = localStorage.getItem('policyChat.sessionId');"
+            "return id ? JSON.parse(localStorage.getItem('policyChat.history.' + id) || '[]') : []"
+        )
+
+    def storage(self) -> dict:
+        return self.js("return Object.fromEntries(Object.keys(localStorage).map(k => [k, localStorage.getItem(k)]))")
+
+    def start_over(self) -> None:
+        """A new resident: nothing stored, the page loaded afresh, a new session confirmed."""
+        self.driver.get(self.url)
+        self.js("localStorage.clear()")
+        self.driver.get(self.url)
+        self.wait(self.ready, "a new session")
+
+    def record_csp_violations(self) -> None:
+        """From the next page load on, Content-Security-Policy violations are kept in window.cspViolations."""
+        self.driver.execute_cdp_cmd(
+            "Page.addScriptToEvaluateOnNewDocument",
+            {
+                "source": "window.cspViolations = [];"
+                "document.addEventListener('securitypolicyviolation',"
+                " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+            },
+        )
+
+    def csp_violations(self) -> list[str]:
+        return self.js("return window.cspViolations || []")
 
     def send(self, text: str) -> None:
         self.wait(self.ready, "the chat to be connected")
@@ -137,3 +207,9 @@ class WebChatPage:
         """Click the newest button chip titled `title`."""
         chip = [c for c in self.driver.find_elements("css selector", ".chip") if c.text == title][-1]
         chip.click()
+
+    def clear_history(self) -> None:
+        """清除记录: the first tap asks for confirmation, the second clears."""
+        button = self.driver.find_element("id", "chat-clear")
+        button.click()
+        button.click()

@@ -9,5 +9,7 @@ def handoff_db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'handoff.db'}"
     monkeypatch.setenv("HANDOFF_DB_URL", url)
     service.handoff_queue.cache_clear()
+    service.answer_log.cache_clear()
     yield url
     service.handoff_queue.cache_clear()
+    service.answer_log.cache_clear()

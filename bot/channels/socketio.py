@@ -12,7 +12,7 @@ Two breakages of the built-in channel are repaired here (see docs/webchat.md):
 
 Messages are checked before they reach the assistant (the same one and the same rate limit as the REST
 channel): a socket speaks only in the session the server confirmed to it, session ids are the server's
-own format (32 hex digits; anything else gets a new session), text is cut at the REST channel's limit.
+own format (32 hex digits; anything else gets a new session), text is cut at the page's own limit (shown under the input).
 
 Agents' replies are delivered for sure (bot/delivery.py): pushed with their reply id to the session's
 open sockets, confirmed by the page (`agent_reply_received`), and sent again when the page reconnects
@@ -27,37 +27,46 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional, Sequence
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.ids import WEBCHAT_ID
-from bot.channels.rest import MAX_MESSAGE_CHARS, usable_metadata
+from bot.channels.rest import usable_metadata
 from bot.client import CLIENT_KEY, client_address, client_tag
 from bot.cors import socketio_origin_check
 from bot.delivery import ReplyOutbox, ReplyState
 from bot.handoff_guard import guarded
 from bot.rate_limit import RateLimiter, rate_limited
 from bot.security_headers import WEBCHAT_CSP, WEBCHAT_HEADERS, WEBCHAT_PAGE_HEADERS
+from policy_core import wording
 from policy_core.config import PROJECT_ROOT
+from policy_core.handoff import QueueStatus
 
 logger = logging.getLogger(__name__)
 
-EMPTY_MESSAGE_TEXT = "请输入您想咨询的问题，例如：医保存折是什么？"
+EMPTY_MESSAGE_TEXT = wording.EMPTY_MESSAGE
 WEB_DIR = PROJECT_ROOT / "web"
 PAGE_PREFIX = "/webchat"
 SESSION_ID = WEBCHAT_ID  # uuid4().hex, as issued by session_request
+# The page shows this limit (a counter under the input) and the server keeps to it: nothing is cut silently.
+MAX_MESSAGE_CHARS = 500
+QUEUE_STATUS_EVERY = 2.0  # seconds: the least time between two queue-status answers to one socket
+HISTORY_DAYS = int(os.environ.get("WEBCHAT_HISTORY_DAYS", "7"))  # how long the page keeps its history
 
 # name in the URL -> (file, content type). Nothing outside this table is ever served.
 STATIC_FILES: dict[str, tuple[Path, str]] = {
     "chat.js": (WEB_DIR / "chat.js", "application/javascript; charset=utf-8"),
     "chat.css": (WEB_DIR / "chat.css", "text/css; charset=utf-8"),
+    "favicon.svg": (WEB_DIR / "favicon.svg", "image/svg+xml"),
     "socket.io.min.js": (
         WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
         "application/javascript; charset=utf-8",
@@ -90,14 +99,94 @@ def _metadata(value: Any) -> dict[str, Any]:
     return dict(usable_metadata(value) or {})
 
 
-def reply_message(text: str, reply_id: int, buttons: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
-    """A kept message as the page gets it: with its reply id, and its buttons as Rasa's quick replies."""
-    message: dict[str, Any] = {"text": text, "reply_id": reply_id}
+def page_message(
+    text: str,
+    buttons: Sequence[dict[str, Any]] = (),
+    *,
+    details: Optional[str] = None,
+    answer_id: Optional[int] = None,
+    handoff: Optional[str] = None,
+    staff_name: Optional[str] = None,
+    reply_id: Optional[int] = None,
+    sent_at: Optional[float] = None,
+) -> dict[str, Any]:
+    """One message as the page gets it (docs/webchat.md): the short answer, its folded details, the answer id
+    that 👍/👎 refer to, who wrote it (the assistant or a named staff member) and when."""
+    message: dict[str, Any] = {
+        "text": text,
+        "sender": "staff" if staff_name else "bot",
+        "time": sent_at if sent_at is not None else time.time(),
+    }
+    if staff_name:
+        message["staff_name"] = staff_name
     if buttons:
         message["quick_replies"] = [
-            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
+            {"content_type": "text", "title": str(b.get("title") or ""), "payload": str(b.get("payload") or "")}
+            for b in buttons
         ]
+    if details:
+        message["details"] = details
+    if isinstance(answer_id, int) and not isinstance(answer_id, bool):
+        message["answer_id"] = answer_id
+    if handoff:
+        message["handoff"] = handoff
+    if reply_id is not None:
+        message["reply_id"] = reply_id
     return message
+
+
+def reply_message(
+    text: str,
+    reply_id: int,
+    buttons: Sequence[dict[str, str]] = (),
+    staff_name: Optional[str] = None,
+    sent_at: Optional[float] = None,
+) -> dict[str, Any]:
+    """A kept message (an agent's reply, the rating question): with its reply id, for the page to confirm."""
+    return page_message(text, buttons, staff_name=staff_name, reply_id=reply_id, sent_at=sent_at)
+
+
+def queue_status_message(status: QueueStatus) -> dict[str, Any]:
+    return {
+        "state": status.state,
+        "position": status.position,
+        "wait_minutes": status.wait_minutes,
+        "text": wording.queue_status_line(status.state, status.position, status.wait_minutes, status.after_hours),
+    }
+
+
+class WebChatOutput(SocketIOOutput):
+    """One page message per bot message (Rasa's splits text at blank lines): the short answer with its
+    details apart, the answer id and the hand-off flag from the action's message metadata."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        message = dict(message)
+        text = message.pop("text", None)
+        buttons = message.pop("buttons", None) or message.pop("quick_replies", None) or ()
+        short = message.get("short") if isinstance(message.get("short"), str) else None
+        if text or buttons:
+            details = message.get("details") if isinstance(message.get("details"), str) else None
+            await self._send_message(
+                recipient_id,
+                page_message(
+                    (short if short and details else text) or "",
+                    buttons,
+                    details=details if short else None,
+                    answer_id=message.get("answer_id"),
+                    handoff=message.get("handoff") if isinstance(message.get("handoff"), str) else None,
+                ),
+            )
+        rest = {k: message[k] for k in ("custom", "image", "attachment", "elements") if message.get(k)}
+        if rest:
+            await super().send_response(recipient_id, rest)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send_message(recipient_id, page_message(text))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._send_message(recipient_id, page_message(text, buttons))
 
 
 def _socket_address(sio: Any, sid: str, namespace: str) -> str:
@@ -108,6 +197,23 @@ def _socket_address(sio: Any, sid: str, namespace: str) -> str:
         return "unknown"
     request = environ.get("sanic.request")
     return client_address(request) if request is not None else str(environ.get("REMOTE_ADDR") or "unknown")
+
+
+def render_page(template: str) -> str:
+    """index.html with the page's texts (policy_core/wording.py), the message limit and the history lifetime.
+
+    The texts are JSON in a `<script type="application/json">` block: data, never run, and with `<` escaped
+    so that no text can close the block."""
+    texts = {
+        key: value.replace("{days}", str(HISTORY_DAYS)).replace("{limit}", str(MAX_MESSAGE_CHARS))
+        for key, value in wording.WEBCHAT_PAGE_TEXTS.items()
+    }
+    texts_json = json.dumps(texts, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+    return (
+        template.replace("{{texts_json}}", texts_json)
+        .replace("{{max_chars}}", str(MAX_MESSAGE_CHARS))
+        .replace("{{history_days}}", str(HISTORY_DAYS))
+    )
 
 
 def _serve(entry: tuple[Path, str], headers: Optional[dict[str, str]] = None) -> HTTPResponse:
@@ -129,7 +235,8 @@ class WebChatBlueprint(SocketBlueprint):
         app.ctx.webchat_page_registered = True
 
         async def page(_: Request) -> HTTPResponse:
-            return _serve(INDEX, WEBCHAT_PAGE_HEADERS)
+            path, content_type = INDEX
+            return response.html(render_page(path.read_text(encoding="utf-8")), headers=WEBCHAT_PAGE_HEADERS)
 
         async def page_redirect(_: Request) -> HTTPResponse:
             return response.redirect(f"{PAGE_PREFIX}/")
@@ -193,11 +300,31 @@ class WebChatInput(SocketIOInput):
             for reply in await outbox.undelivered(session_id):  # replies the closed page missed
                 await sio.emit(
                     self.bot_message_evt,
-                    reply_message(reply.text, reply.id, reply.buttons),
+                    reply_message(
+                        reply.text,
+                        reply.id,
+                        reply.buttons,
+                        reply.sender_name,
+                        reply.created_at.timestamp() if reply.created_at else None,
+                    ),
                     room=sid,
                     namespace=namespace,
                 )
                 await outbox.mark(reply.id, ReplyState.SENT, session_id)
+
+        @sio.on("queue_status_request", namespace=self.namespace)
+        async def queue_status_request(sid: str, *_args: Any) -> None:
+            """Where the socket's own session stands in the hand-off queue (the page asks while it waits)."""
+            session = await sio.get_session(sid, namespace=namespace)
+            session_id = session.get("session_id")
+            now = time.monotonic()
+            if not session_id or now - session.get("queue_asked", -QUEUE_STATUS_EVERY) < QUEUE_STATUS_EVERY:
+                return  # before session_request, or asked again too soon: a flooding page gets nothing more
+            session["queue_asked"] = now
+            await sio.save_session(sid, session, namespace=namespace)
+            status = await outbox.queue_status(session_id)
+            if status is not None:
+                await sio.emit("queue_status", queue_status_message(status), room=sid, namespace=namespace)
 
         @sio.on("agent_reply_received", namespace=self.namespace)
         async def agent_reply_received(sid: str, data: Any = None, *_extra: Any) -> None:
@@ -223,14 +350,14 @@ class WebChatInput(SocketIOInput):
             else:
                 sender_id = sid
             if not text.strip():  # nothing to answer, but the resident still hears from us
-                await SocketIOOutput(sio, self.bot_message_evt).send_text_message(sender_id, EMPTY_MESSAGE_TEXT)
+                await WebChatOutput(sio, self.bot_message_evt).send_text_message(sender_id, EMPTY_MESSAGE_TEXT)
                 return
             metadata = _metadata(data.get(self.metadata_key))
             metadata[CLIENT_KEY] = client_tag(_socket_address(sio, sid, namespace))  # the server's value
             await handle(
                 UserMessage(
                     text,
-                    SocketIOOutput(sio, self.bot_message_evt),
+                    WebChatOutput(sio, self.bot_message_evt),
                     sender_id,
                     input_channel=self.name(),
                     metadata=metadata,
@@ -239,16 +366,28 @@ class WebChatInput(SocketIOInput):
 
         return webchat
 
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        sio = getattr(self, "sio", None)
+        return WebChatOutput(sio, self.bot_message_evt) if sio is not None else super().get_output_channel()
+
     async def push_reply(
-        self, session_id: str, text: str, reply_id: int, buttons: Sequence[dict[str, str]] = ()
+        self,
+        session_id: str,
+        text: str,
+        reply_id: int,
+        buttons: Sequence[dict[str, str]] = (),
+        staff_name: Optional[str] = None,
     ) -> bool:
-        """Send an agent's reply (or the rating question, with its buttons) to the session's open sockets;
-        False when none is connected (kept for later)."""
+        """Send an agent's reply (marked with their name) or a system message such as the rating question
+        (with its buttons) to the session's open sockets; False when none is connected (kept for later)."""
         sio = getattr(self, "sio", None)
         namespace = self.namespace or "/"
         if sio is None or not (sio.manager.rooms.get(namespace) or {}).get(session_id):
             return False
         await sio.emit(
-            self.bot_message_evt, reply_message(text, reply_id, buttons), room=session_id, namespace=namespace
+            self.bot_message_evt,
+            reply_message(text, reply_id, buttons, staff_name),
+            room=session_id,
+            namespace=namespace,
         )
         return True

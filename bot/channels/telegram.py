@@ -330,9 +330,12 @@ def split_message(text: Optional[str], limit: int = MAX_MESSAGE_LENGTH) -> list[
 
 class CallbackStore:
     """Button payloads ↔ callback_data. Telegram allows 64 bytes of callback_data: a longer payload
-    gets a short key, remembered in memory (the newest `capacity` ones)."""
+    gets a short key, remembered in memory (the newest `capacity` ones). The details of an answer
+    (basis and source) are remembered the same way behind its "查看依据" button, which the channel answers
+    itself."""
 
     PREFIX = "#k:"
+    DETAILS_PREFIX = "#d:"
 
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
@@ -348,9 +351,17 @@ class CallbackStore:
             self._payloads.popitem(last=False)
         return key
 
+    def encode_details(self, details: str) -> str:
+        key = self.DETAILS_PREFIX + hashlib.sha256(details.encode("utf-8")).hexdigest()[:32]
+        self._payloads[key] = details
+        self._payloads.move_to_end(key)
+        while len(self._payloads) > self.capacity:
+            self._payloads.popitem(last=False)
+        return key
+
     def decode(self, data: str) -> Optional[str]:
         """The payload for callback_data, or None for a key this process no longer knows."""
-        if not data.startswith(self.PREFIX):
+        if not data.startswith((self.PREFIX, self.DETAILS_PREFIX)):
             return data
         payload = self._payloads.get(data)
         if payload is not None:
@@ -376,6 +387,48 @@ def inline_keyboard(buttons: Optional[Iterable[Mapping[str, Any]]], callbacks: C
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+RATE_PAYLOAD = '/rate_answer{{"answer_id":"{answer_id}","rating":"{rating}"}}'
+
+
+def answer_keyboard(
+    buttons: Optional[Iterable[Mapping[str, Any]]],
+    callbacks: CallbackStore,
+    details: Optional[str],
+    answer_id: Optional[int],
+) -> Any:
+    """A policy answer's buttons: its own ones, then "查看依据" and 👍/👎 in one row."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    base = inline_keyboard(buttons, callbacks)
+    rows = [list(row) for row in base.inline_keyboard] if base is not None else []
+    last = []
+    if details:
+        last.append(InlineKeyboardButton(wording.SHOW_BASIS_LABEL, callback_data=callbacks.encode_details(details)))
+    if isinstance(answer_id, int) and not isinstance(answer_id, bool):
+        for label, rating in ((wording.RATE_UP_LABEL, "up"), (wording.RATE_DOWN_LABEL, "down")):
+            payload = RATE_PAYLOAD.format(answer_id=answer_id, rating=rating)
+            last.append(InlineKeyboardButton(label, callback_data=callbacks.encode(payload)))
+    if last:
+        rows.append(last)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def without_used_buttons(markup: Any, pressed: str, callbacks: CallbackStore) -> Any:
+    """The keyboard after a button press: 👍/👎 go once one is used; "查看依据" goes once it was shown."""
+    from telegram import InlineKeyboardMarkup
+
+    def spent(button: Any) -> bool:
+        data = button.callback_data or ""
+        if pressed.startswith(CallbackStore.DETAILS_PREFIX):
+            return data == pressed
+        payload = callbacks.decode(data) or ""
+        return (callbacks.decode(pressed) or "").startswith("/rate_answer") and payload.startswith("/rate_answer")
+
+    rows = [[b for b in row if not spent(b)] for row in getattr(markup, "inline_keyboard", None) or ()]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows)
+
+
 def chat_id_of(recipient_id: Any) -> Any:
     text = str(recipient_id)
     return int(text) if _CHAT_ID_PATTERN.match(text) else text
@@ -395,6 +448,9 @@ class Incoming:
     callback_query_id: Optional[str] = None
     callback_answer: Optional[str] = None  # text shown to the user when answering a button press
     reply: Optional[str] = None  # answer directly, without Rasa (e.g. a photo in a private chat)
+    # After a press of 👍/👎 or "查看依据": the message's keyboard without the spent buttons
+    message_id: Optional[int] = None
+    new_markup: Any = None
 
 
 def _command(text: str, bot_username: Optional[str]) -> Optional[tuple[str, str]]:
@@ -420,8 +476,15 @@ def parse_update(update: Any, callbacks: CallbackStore, bot_username: Optional[s
         if query.data is None:
             return incoming
         payload = callbacks.decode(query.data)
+        if query.data.startswith(CallbackStore.DETAILS_PREFIX):  # "查看依据": answered here, not by Rasa
+            incoming.reply = payload or wording.BASIS_GONE
         if payload is None:
             incoming.callback_answer = EXPIRED_BUTTON
+            return incoming
+        if query.data.startswith(CallbackStore.DETAILS_PREFIX) or payload.startswith("/rate_answer"):
+            incoming.message_id = getattr(message, "message_id", None)
+            incoming.new_markup = without_used_buttons(getattr(message, "reply_markup", None), query.data, callbacks)
+        if query.data.startswith(CallbackStore.DETAILS_PREFIX):
             return incoming
         incoming.text = payload
         incoming.metadata["telegram"]["button"] = True
@@ -520,6 +583,19 @@ class TelegramOutput(OutputChannel):
         self.callbacks = callbacks or CallbackStore()
         self.raise_errors = raise_errors
         self.before_send = before_send
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """A policy answer: its short text, with its basis behind "查看依据" and 👍/👎 (the action's message
+        metadata); everything else as Rasa sends it."""
+        short, details = message.get("short"), message.get("details")
+        answer_id = message.get("answer_id")
+        if not (isinstance(short, str) and isinstance(details, str)) and not isinstance(answer_id, int):
+            return await super().send_response(recipient_id, message)
+        text = short if isinstance(short, str) and isinstance(details, str) else message.get("text")
+        keyboard = answer_keyboard(
+            message.get("buttons"), self.callbacks, details if isinstance(details, str) else None, answer_id
+        )
+        await self._send_text(recipient_id, text, keyboard)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send_text(recipient_id, text, None)
@@ -888,6 +964,13 @@ class TelegramInput(InputChannel):
                     await bot.answer_callback_query(incoming.callback_query_id, text=incoming.callback_answer)
                 except Exception as exc:
                     logger.debug("Telegram answerCallbackQuery failed: %s", _describe_error(exc))
+            if incoming.new_markup is not None and incoming.message_id is not None:
+                try:
+                    await bot.edit_message_reply_markup(
+                        chat_id=incoming.chat_id, message_id=incoming.message_id, reply_markup=incoming.new_markup
+                    )
+                except Exception as exc:  # an old message may no longer be editable: the press still counts
+                    logger.debug("Telegram editMessageReplyMarkup failed: %s", _describe_error(exc))
             if incoming.reply:
                 await TelegramOutput(bot, self.callbacks).send_text_message(str(incoming.chat_id), incoming.reply)
             if incoming.text is None or self._on_new_message is None:

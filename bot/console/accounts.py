@@ -1,9 +1,14 @@
 """Agent accounts: a YAML file of user names, roles and scrypt password hashes (never plain passwords).
 
 File: AGENT_ACCOUNTS_FILE, default var/agents.yml. Manage accounts with
-`python -m bot.console.accounts add <username> [--name 显示名] [--role supervisor]` (asks for the
+`python -m bot.console.accounts add <username> [--name 显示名] [--role supervisor|operator]` (asks for the
 password; changing it ends the agent's sessions), `remove <username>`, `disable <username>`,
 `enable <username>` and `list` (make agent / agent-remove / agent-disable).
+
+Roles: an agent works hand-off tickets; a supervisor also reassigns other agents' tickets and may use the
+review page; an operator keeps the knowledge base up to date from the review page and does not work
+tickets (an operator is not watching the queue, so a ticket they took would wait, and they need no
+access to residents' conversations beyond the masked questions the review page shows).
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from policy_core import config
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 MIN_PASSWORD_LENGTH = 10
-ROLES = ("agent", "supervisor")  # a supervisor may also reassign other agents' tickets
+ROLES = ("agent", "supervisor", "operator")
+TICKET_ROLES = ("agent", "supervisor")
+REVIEW_ROLES = ("operator", "supervisor")
 # The most used passwords (public breach lists) that are 10 characters or longer, and local favourites.
 COMMON_PASSWORDS = frozenset(
     """
@@ -91,6 +98,15 @@ class AgentAccount:
     def is_supervisor(self) -> bool:
         return self.role == "supervisor"
 
+    @property
+    def works_tickets(self) -> bool:
+        return self.role in TICKET_ROLES
+
+    @property
+    def reviews_answers(self) -> bool:
+        """May open the review page: see what the assistant could not answer and change the knowledge."""
+        return self.role in REVIEW_ROLES
+
 
 def accounts_file() -> Path:
     return Path(os.environ.get("AGENT_ACCOUNTS_FILE") or config.DATA_DIR / "agents.yml")
@@ -122,7 +138,7 @@ def _parse(path: Path) -> dict[str, AgentAccount]:
             raise AccountError(f"{path}: agent {username!r} needs a valid user name and a password_hash")
         role = str(entry.get("role") or "agent")
         if role not in ROLES:
-            raise AccountError(f"{path}: agent {username!r} has an unknown role {role!r} (agent, supervisor)")
+            raise AccountError(f"{path}: agent {username!r} has an unknown role {role!r} ({', '.join(ROLES)})")
         accounts[str(username)] = AgentAccount(
             str(username),
             str(entry.get("name") or username),
@@ -168,7 +184,7 @@ def save_account(
     if problem:
         raise AccountError(problem)
     if role is not None and role not in ROLES:
-        raise AccountError("角色只能是 agent 或 supervisor")
+        raise AccountError("角色只能是 agent、supervisor 或 operator")
     path = path or accounts_file()
     data = _read(path)
     agents = data.setdefault("agents", {})
@@ -221,7 +237,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     add = sub.add_parser("add", help="add an account or change its password (ends its sessions)")
     add.add_argument("username")
     add.add_argument("--name", help="display name shown to colleagues, e.g. 王小明")
-    add.add_argument("--role", choices=ROLES, help="supervisor: may reassign other agents' tickets")
+    add.add_argument(
+        "--role",
+        choices=ROLES,
+        help="supervisor: may reassign other agents' tickets and use the review page; "
+        "operator: the review page only, no tickets",
+    )
     for command, text in (
         ("remove", "remove an account (ends its sessions)"),
         ("disable", "disable an account (ends its sessions)"),

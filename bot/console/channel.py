@@ -3,7 +3,8 @@
 Agents log in (accounts: bot/console/accounts.py), see the hand-off queue, read a conversation's
 transcript from the tracker store, take a ticket, reply (the reply reaches the resident on their own
 channel, also while the bot is paused) and close it; closing resumes the bot, which asks for a rating.
-Every page, file and API call except the login form needs a logged-in session.
+Every page, file and API call except the login form needs a logged-in session. Tickets are for agents and
+supervisors; the review page (bot/console/review.py) for operators and supervisors (roles: accounts.py).
 
 Against attackers (docs/desk-security.md): logins are throttled and their password checks run in a
 worker thread (login_guard.py); every POST must come from the console's own origin (or CORS_ORIGINS),
@@ -35,7 +36,7 @@ from sanic.response import HTTPResponse
 from bot.client import client_address
 from bot.cors import cors_origins
 from bot.security_headers import CONSOLE_HEADERS, CONSOLE_LOGIN_HEADERS
-from policy_core import canned
+from policy_core import canned, wording
 from policy_core.answers import CHINA_TIME, PolicyService
 from policy_core.canned import MAX_QUERY_CHARS
 from policy_core.contact import retention_days
@@ -43,24 +44,31 @@ from policy_core.handoff import HandoffQueue, ReplyState, Ticket, TicketConflict
 from policy_core.knowledge_base import KnowledgeBase
 from policy_core.logsafe import log_value
 from policy_core.privacy import mask_personal_data
+from policy_core.review import ReviewDesk
 
-from .accounts import active_account, load_accounts
+from .accounts import AgentAccount, active_account, load_accounts
 from .login_guard import LoginGuard, LoginRefused
+from .review import review_routes
 from .sessions import SessionStore
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).with_name("static")
-STATIC_FILES = {"console.js": "application/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
+STATIC_FILES = {
+    "console.js": "application/javascript; charset=utf-8",
+    "console.css": "text/css; charset=utf-8",
+    "review.js": "application/javascript; charset=utf-8",
+    "review.css": "text/css; charset=utf-8",
+}
 COOKIE = "console_session"
 MAX_REPLY_LENGTH = 2000
 # From bot/security_headers.py, shared with the web chat; the console's own CSP and framing rules.
 SECURITY_HEADERS = CONSOLE_HEADERS
 LOGIN_HEADERS = CONSOLE_LOGIN_HEADERS
-RATING_QUESTION = "工作人员已结束本次服务，接下来由政策通智能助手继续为您服务。请问您的问题解决了吗？"
-RATING_BUTTONS = [{"title": "满意，已解决", "payload": "/affirm"}, {"title": "不满意", "payload": "/complain"}]
-RELEASED_TEXT = "接待您的工作人员暂时离开了，您的会话已重新排队，稍后会有其他工作人员为您服务。着急的话可以拨打12345政务服务便民热线。"
-TRANSFERRED_TEXT = "您的会话已转给另一位工作人员，请稍候，他会在这里继续为您服务。"
+RATING_QUESTION = wording.AFTER_HANDOFF_RATING.text
+RATING_BUTTONS = [{"title": title, "payload": payload} for title, payload in wording.AFTER_HANDOFF_RATING.buttons]
+RELEASED_TEXT = wording.TICKET_RELEASED
+TRANSFERRED_TEXT = wording.TICKET_TRANSFERRED
 CSRF_HEADER = "X-CSRF-Token"
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 TOUCH_EVERY = 30.0  # seconds between writes of an agent's activity
@@ -115,6 +123,10 @@ class AgentConsoleInput(InputChannel):
         return LoginGuard()
 
     @cached_property
+    def review_desk(self) -> ReviewDesk:
+        return ReviewDesk()
+
+    @cached_property
     def knowledge(self) -> KnowledgeBase:
         """The knowledge base the canned-reply search looks in (loaded on the first search)."""
         return PolicyService.load().knowledge
@@ -152,13 +164,20 @@ class AgentConsoleInput(InputChannel):
                     return api_error(403, "缺少或错误的 CSRF 令牌，请刷新页面")
             return None
 
-        def needs_agent(handler):
+        def guarded(handler, may: Optional[Callable[[AgentAccount], bool]] = None, refused_page: str = ""):
+            """Logged in, with a role that `may` do this; POSTs also from our own pages (CSRF, origin)."""
+
             async def wrapped(request: Request, *args, **kwargs) -> HTTPResponse:
                 agent = agent_of(request)
                 if agent is None:
                     if request.path.startswith("/console/api/"):
                         return api_error(401, "请先登录")
                     return response.html(_page("login.html", error="请先登录。"), status=401, headers=LOGIN_HEADERS)
+                account = active_account(agent)
+                if may is not None and (account is None or not may(account)):
+                    if request.path.startswith("/console/api/"):
+                        return api_error(403, "您的账号没有这项权限")
+                    return response.html(_page("login.html", error=refused_page), status=403, headers=LOGIN_HEADERS)
                 if request.method == "POST":
                     refused = forged(request)
                     if refused is not None:
@@ -170,6 +189,20 @@ class AgentConsoleInput(InputChannel):
 
             wrapped.__name__ = handler.__name__
             return wrapped
+
+        def needs_login(handler):
+            """Any role: the console page, its files, who is logged in."""
+            return guarded(handler)
+
+        def needs_agent(handler):
+            """Tickets and what serving residents needs: agents and supervisors."""
+            return guarded(handler, lambda account: account.works_tickets, "您的账号不能处理工单。")
+
+        def needs_operator(handler):
+            """The review page and its API: operators and supervisors."""
+            return guarded(
+                handler, lambda account: account.reviews_answers, "您的账号没有复核页的权限，请用运营或主管账号登录。"
+            )
 
         @console.listener("after_server_start")
         async def start_idle_release(app: Any, _loop: Any) -> None:
@@ -219,7 +252,7 @@ class AgentConsoleInput(InputChannel):
                 return response.html(
                     _page("login.html", error="用户名或密码不正确。"), status=401, headers=LOGIN_HEADERS
                 )
-            result = response.redirect("/console/", status=303, headers=SECURITY_HEADERS)
+            result = response.redirect("/console/", status=303, headers={**SECURITY_HEADERS})
             # Sanic 21.12's cookie API: a morsel per name.
             result.cookies[COOKIE] = self.sessions.create(account.username)
             result.cookies[COOKIE]["path"] = "/console"
@@ -234,19 +267,22 @@ class AgentConsoleInput(InputChannel):
             if not origin_allowed(request):
                 return api_error(403, "请求来源不被允许")
             self.sessions.end(request.cookies.get(COOKIE))
-            result = response.redirect("/console/login", status=303, headers=SECURITY_HEADERS)
+            result = response.redirect("/console/login", status=303, headers={**SECURITY_HEADERS})
             result.cookies[COOKIE] = ""
             result.cookies[COOKIE]["path"] = "/console"
             result.cookies[COOKIE]["max-age"] = 0
             return result
 
         @console.get("/")
-        @needs_agent
+        @needs_login
         async def page(request: Request, agent: str) -> HTTPResponse:
+            account = active_account(agent)
+            if account is not None and not account.works_tickets:  # an operator's console is the review page
+                return response.redirect("/console/review", status=303, headers={**SECURITY_HEADERS})
             return response.html(_page("console.html"), headers=SECURITY_HEADERS)
 
         @console.get("/static/<name>")
-        @needs_agent
+        @needs_login
         async def static(request: Request, agent: str, name: str) -> HTTPResponse:
             if name not in STATIC_FILES:  # an allow-list: no path from the request reaches the file system
                 return api_error(404, "not found")
@@ -257,7 +293,7 @@ class AgentConsoleInput(InputChannel):
             )
 
         @console.get("/api/me")
-        @needs_agent
+        @needs_login
         async def me(request: Request, agent: str) -> HTTPResponse:
             account = load_accounts().get(agent)
             return response.json(
@@ -265,6 +301,8 @@ class AgentConsoleInput(InputChannel):
                     "username": agent,
                     "name": account.display_name if account else agent,
                     "role": account.role if account else "agent",
+                    "works_tickets": bool(account and account.works_tickets),
+                    "reviews_answers": bool(account and account.reviews_answers),
                     "csrf_token": csrf_token(request.cookies.get(COOKIE) or ""),
                 },
                 headers=SECURITY_HEADERS,
@@ -279,7 +317,7 @@ class AgentConsoleInput(InputChannel):
                     "agents": [
                         {"username": a.username, "name": a.display_name}
                         for a in load_accounts().values()
-                        if not a.disabled
+                        if not a.disabled and a.works_tickets
                     ]
                 },
                 headers=SECURITY_HEADERS,
@@ -425,7 +463,8 @@ class AgentConsoleInput(InputChannel):
             """To another agent: by the holder, or by a supervisor (who may also assign a waiting ticket)."""
             body = request.json if isinstance(request.json, dict) else {}
             target = body.get("to")
-            if not isinstance(target, str) or active_account(target) is None:
+            target_account = active_account(target) if isinstance(target, str) else None
+            if target_account is None or not target_account.works_tickets:
                 return api_error(400, "请选择一位在职的工作人员")
             account = active_account(agent)
             try:
@@ -456,8 +495,13 @@ class AgentConsoleInput(InputChannel):
                 return api_error(400, f"回复不能超过 {MAX_REPLY_LENGTH} 个字")
             # Kept until the resident's side confirms it: a closed web chat tab gets it when it reconnects,
             # a REST resident with their next message (bot/delivery.py).
-            reply_id = self.queue.add_reply(ticket.conversation_id, ticket_id, text.strip())
-            event = BotUttered(text.strip(), metadata={"agent": agent, "ticket": ticket_id, "reply_id": reply_id})
+            account = load_accounts().get(agent)
+            staff_name = account.display_name if account else agent  # shown to the resident beside the reply
+            reply_id = self.queue.add_reply(ticket.conversation_id, ticket_id, text.strip(), sender_name=staff_name)
+            event = BotUttered(
+                text.strip(),
+                metadata={"agent": agent, "agent_name": staff_name, "ticket": ticket_id, "reply_id": reply_id},
+            )
             try:
                 state = await _push_reply(request.app, ticket.conversation_id, event, reply_id)
             except Exception as error:  # e.g. Telegram refused: the agent must know it did not arrive
@@ -519,6 +563,7 @@ class AgentConsoleInput(InputChannel):
                 headers=SECURITY_HEADERS,
             )
 
+        review_routes(console, needs_operator, api_error, lambda: self.review_desk, _page)
         return console
 
     async def _tell(self, app: Any, ticket: Ticket, text: str) -> bool:
@@ -656,7 +701,11 @@ async def _push_reply(
             state = (
                 ReplyState.SENT
                 if await channel.push_reply(
-                    conversation_id, event.text, reply_id, (event.data or {}).get("buttons") or ()
+                    conversation_id,
+                    event.text,
+                    reply_id,
+                    (event.data or {}).get("buttons") or (),
+                    staff_name=(event.metadata or {}).get("agent_name"),
                 )
                 else ReplyState.WAITING
             )

@@ -11,8 +11,7 @@ from sqlalchemy import Column, DateTime, String, delete
 from sqlalchemy.orm import sessionmaker
 
 from policy_core.config import database_url
-from policy_core.db import create_engine
-from policy_core.handoff import Base  # one declarative base for the hand-off database
+from policy_core.db import Base, create_engine  # one declarative base for the desk database
 
 SESSION_LIFETIME = timedelta(hours=12)
 

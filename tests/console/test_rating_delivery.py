@@ -46,7 +46,10 @@ def test_kept_replies_keep_their_buttons_and_reach_the_next_message(tmp_path):
 
 
 def test_the_web_chat_gets_a_kept_message_with_its_buttons_as_quick_replies():
-    assert reply_message("在吗？", 7) == {"text": "在吗？", "reply_id": 7}
+    kept = reply_message("在吗？", 7, sent_at=1.5)
+    assert kept == {"text": "在吗？", "reply_id": 7, "sender": "bot", "time": 1.5}
+    staff = reply_message("您好", 9, staff_name="王小明")
+    assert staff["sender"] == "staff" and staff["staff_name"] == "王小明"
     assert reply_message(RATING_QUESTION, 8, RATING_BUTTONS)["quick_replies"] == [
         {"content_type": "text", "title": "满意，已解决", "payload": "/affirm"},
         {"content_type": "text", "title": "不满意", "payload": "/complain"},

@@ -90,6 +90,19 @@ def test_bad_source_date(kb_copy):
         load_knowledge_base(kb_copy)
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.gov.cn/x", "https://a b.cn", 3])
+def test_a_source_url_must_be_a_plain_web_address(kb_copy, url):
+    _edit(kb_copy / "sources.yml", lambda d: d["sources"][0].update(url=url))
+    with pytest.raises(KnowledgeBaseError, match=r"sources.yml: entry 'seed_000'.*url"):
+        load_knowledge_base(kb_copy)
+
+
+def test_a_source_with_an_official_address_is_named_with_it(kb_copy):
+    _edit(kb_copy / "sources.yml", lambda d: d["sources"][4].update(url="https://flk.npc.gov.cn/detail.html?x=1"))
+    source = load_knowledge_base(kb_copy).sources["law_social_insurance"]
+    assert source.describe() == "《中华人民共和国社会保险法》（2018-12-29版本） https://flk.npc.gov.cn/detail.html?x=1"
+
+
 def test_invalid_yaml_names_the_file(kb_copy):
     (kb_copy / "broken.yml").write_text("facts: [\n  - id: x\n", encoding="utf-8")
     with pytest.raises(KnowledgeBaseError, match="broken.yml"):

@@ -1,10 +1,12 @@
 """The policy core's decisions for one message, with NLU's ranking given: answer, route, decline."""
 
+import dataclasses
 from datetime import date
 
 import pytest
 
 from policy_core import PolicyService, Question, respond
+from policy_core.answerability import asks_uncovered_aspect
 from policy_core.replies import ANSWERED, DECLINED, OUT_OF_DOMAIN, ROUTED
 
 
@@ -118,3 +120,131 @@ def test_a_button_payload_is_answered_as_chosen(service):
 def test_an_explicit_request_for_a_human_wins_over_any_topic(service):
     reply, _ = ask(service, "我的电话是13812345678，我要转人工", "ask_hotline", 0.52)
     assert reply.handoff_reason == "asked_for_human" and not reply.fact_ids
+
+
+@pytest.mark.parametrize(
+    "text, nlu_topic, agency",
+    [
+        # How much money one receives: a national rule without a sum does not answer it.
+        ("生育津贴能领多少钱", "maternity_allowance_amount", "medical_security"),
+        ("我交了25年社保，退休能拿多少钱", "ss_pension_amount", "hrss"),
+        # A lost document is a replacement procedure, which no fact answers.
+        ("发票丢了还能报销医药费吗", "reimburse_photocopy", "medical_security"),
+        ("就业失业登记证丢了怎么补", "unemployment_how_to_claim", "hrss"),
+        # "怎么做" / "怎么领" ask a procedure.
+        ("养老金资格认证怎么做", "benefit_qualification_check", "hrss"),
+        # The national minimum is not the local rate; local housing-loan policy is local.
+        ("公积金缴存比例是多少", "hf_contribution_rate", "housing_fund"),
+        ("二套房能用公积金贷款吗", "hf_loan_conditions", "housing_fund"),
+    ],
+)
+def test_questions_the_national_rule_does_not_answer_are_routed(service, text, nlu_topic, agency):
+    reply, said = ask(service, text, nlu_topic, 0.95)
+    assert reply.outcome == ROUTED and not reply.fact_ids, said
+    assert reply.agency == agency
+
+
+def test_the_national_minimum_still_answers_a_question_about_the_minimum(service):
+    reply, said = ask(service, "公积金缴存比例最低是多少", "hf_contribution_rate", 0.95)
+    assert reply.outcome == ANSWERED and "5%" in said
+
+
+def test_a_sum_stated_by_the_fact_answers_a_money_question(service):
+    fact = service.knowledge.by_topic("maternity_allowance_amount")[0]
+    question = "生育津贴能领多少钱"
+    assert asks_uncovered_aspect(fact, question, service.gate.settings)
+    with_sum = dataclasses.replace(fact, answer="生育津贴每天按100元计发。")
+    assert not asks_uncovered_aspect(with_sum, question, service.gate.settings)
+
+
+def test_the_candidate_naming_more_of_the_question_wins(service):
+    ranking = (("medical_fraud_penalty", 0.67), ("hospital_fraud_penalty", 0.23))
+    reply = respond(service, Question("医院伪造病历骗医保会怎么罚", intent=ranking[0][0], ranking=ranking))
+    assert reply.topic == "hospital_fraud_penalty"
+
+
+def test_a_topic_ranked_with_little_confidence_is_still_found_by_its_words(service):
+    ranking = (
+        ("medical_third_party_injury", 0.82),
+        ("medical_treatment_abroad", 0.1),
+        ("medical_work_injury_costs", 0.03),
+    )
+    reply = respond(service, Question("上班受伤了看病能走医保报销吗", intent=ranking[0][0], ranking=ranking))
+    assert reply.outcome == ANSWERED and reply.topic == "medical_work_injury_costs"
+
+
+def test_two_people_one_of_them_without_a_personal_account(service):
+    reply, said = ask(service, "我在单位上班，我弟是灵活就业的，我们9月的医保钱分别什么时候到", "account_arrival")
+    assert reply.outcome == ANSWERED and "11月5日" in said
+    assert "灵活就业" in said and "不建立" in said
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("我和我爸一个在职一个退休，6月的医保钱各是几号到", ["8月5日", "7月5日"]),
+        ("兄弟俩，哥哥退休了弟弟还在上班，7月的医保个人账户钱分别几号到", ["8月5日", "9月5日"]),
+        ("我爸退休我妈还上班，12月的医保钱什么时候到", ["1月5日", "2月5日"]),
+    ],
+)
+def test_two_people_in_one_clause_get_both_answers(service, text, expected):
+    reply, said = ask(service, text, "account_arrival")
+    assert reply.outcome == ANSWERED and all(day in said for day in expected), said
+
+
+def test_an_employer_paying_late_moves_only_the_employed_persons_date(service):
+    text = "我退休了，我儿子在公司上班，他单位9月的社保拖到11月才交，我俩9月的医保钱分别几号到"
+    _, said = ask(service, text, "account_arrival")
+    assert "10月5日" in said and "2027年（次年）1月5日" in said
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("上个月单位补交了我7月的医保，7月的钱啥时候进存折", "1月5日"),
+        ("单位11月的医保是这个月才缴的，11月的钱几号到", "2月5日"),
+        ("我1月入职，单位3月份才给我把1月的医保交上，1月那笔什么时候到", "5月5日"),
+        ("我看7月份的医保钱是9月初才进来的，这正常吗，最晚应该几号到，我在职", "9月5日"),
+    ],
+)
+def test_the_payment_month_told_in_other_words(service, text, expected):
+    reply, said = ask(service, text, "account_arrival")
+    assert reply.outcome == ANSWERED and expected in said, said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我表哥的失业金领了几个月了帮我查查",
+        "查一下身份证号110101196501011234的人养老金多少",
+        "我想知道我们楼下刘叔叔退休金一个月多少",
+    ],
+)
+def test_other_peoples_records_in_other_words_are_declined(service, text):
+    reply, said = ask(service, text, "unemployment_benefit_period")
+    assert reply.outcome == DECLINED and not reply.fact_ids and "本人" in said
+    assert "110101196501011234" not in said
+
+
+def test_severance_is_computed_from_the_time_worked(service):
+    reply, said = ask(service, "我在公司干了3年零8个月，经济补偿按几个月工资算", "severance_for_unpaid_ss")
+    assert reply.outcome == ANSWERED and "3年8个月" in said and "4个月" in said and "第四十七条" in said
+    _, said = ask(service, "经济补偿怎么算", "severance_for_unpaid_ss")
+    assert "每满一年支付一个月工资" in said and "工作了多久" in said
+
+
+@pytest.mark.parametrize(
+    "text, topic, article",
+    [
+        ("养老保险是单位交还是个人交", "contribution_who_pays", "第十条"),
+        ("单位给我交的那部分养老保险进我个人账户吗", "pension_pooling_and_account", "第十二条"),
+        ("失业保险个人交多少比例", "unemployment_contribution_rate", "第六条"),
+        ("发现单位偷逃社保费可以举报吗", "ss_report_violation", "第八十二条"),
+        ("工伤后需要装假肢，钱谁出", "injury_assistive_devices", "第三十二条"),
+        ("试用期工资最低能给多少", "probation_wage", "第二十条"),
+        ("公司说离职要赔违约金，合法吗", "penalty_clause", "第二十五条"),
+    ],
+)
+def test_national_rules_added_from_the_law_texts(service, text, topic, article):
+    reply, said = ask(service, text, topic, 0.8)
+    assert reply.outcome == ANSWERED and reply.topic == topic and article in said, said

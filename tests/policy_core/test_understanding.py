@@ -7,7 +7,14 @@ import pytest
 from policy_core.categories import PersonCategory as C
 from policy_core.months import YearMonth
 from policy_core.normalize import is_english, normalize_text
-from policy_core.rules import format_years, injury_claim_deadline, late_fee, pension_years, unemployment_period
+from policy_core.rules import (
+    format_years,
+    injury_claim_deadline,
+    late_fee,
+    pension_years,
+    severance_months,
+    unemployment_period,
+)
 from policy_core.understanding import (
     accident_date,
     amount_mentioned,
@@ -15,6 +22,7 @@ from policy_core.understanding import (
     categories_mentioned,
     days_mentioned,
     months_mentioned,
+    service_years_mentioned,
     years_mentioned,
 )
 
@@ -48,6 +56,12 @@ def test_english_is_recognized():
         ("我在厂里上班，我爸已经退休了，我们俩5月份的医保钱各是几号到", [C.IN_SERVICE, C.RETIRED]),
         ("医保存折的钱什么时候到", []),
         ("我是灵活就业的", [C.FLEXIBLE_EMPLOYMENT]),
+        ("我和我爸一个在职一个退休", [C.IN_SERVICE, C.RETIRED]),
+        ("兄弟俩，哥哥退休了弟弟还在上班", [C.RETIRED, C.IN_SERVICE]),
+        ("我爸退休我妈还上班", [C.RETIRED, C.IN_SERVICE]),
+        ("我还没退休，在单位上班", [C.IN_SERVICE]),
+        ("我退休了，单位还给我交医保吗", [C.RETIRED]),
+        ("离退休人员", []),
     ],
 )
 def test_categories_from_context(text, categories):
@@ -69,6 +83,18 @@ def test_the_month_the_employer_paid_late():
     assert (found.contribution, found.paid_in) == (YearMonth(2026, 2), YearMonth(2026, 4))
     found = months_mentioned("单位欠费好几个月，11月一次性补交了7月到10月的医保费", TODAY)
     assert (found.contribution, found.paid_in) == (YearMonth(2026, 10), YearMonth(2026, 11))
+    # The payment month said relative to now, or with "把".
+    found = months_mentioned("上个月单位补交了我7月的医保", TODAY)
+    assert (found.contribution, found.paid_in) == (YearMonth(2026, 7), YearMonth(2026, 11))
+    found = months_mentioned("10月份的医保一直没交，说下个月再交", TODAY)
+    assert (found.contribution, found.paid_in) == (YearMonth(2026, 10), YearMonth(2027, 1))
+    found = months_mentioned("单位3月份才给我把1月的医保交上", TODAY)
+    assert (found.contribution, found.paid_in) == (YearMonth(2026, 1), YearMonth(2026, 3))
+
+
+def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
+    found = months_mentioned("我看7月份的医保钱是9月初才进来的，最晚应该几号到", TODAY)
+    assert (found.contribution, found.paid_in) == (YearMonth(2026, 7), None)
 
 
 @pytest.mark.parametrize(
@@ -79,6 +105,14 @@ def test_the_month_the_employer_paid_late():
         ("查一下我前妻的社保缴费记录", True),
         ("我的医保卡余额怎么查", False),
         ("我爸退休了，他5月的医保钱几号到", False),
+        ("查查我儿子单位给他交社保没有", True),
+        ("帮我姐姐查下她个人账户上个月划了多少", True),
+        ("邻居王大爷的养老金每个月有多少，帮我查查", True),
+        ("帮我查一下身份证后四位是3316的那个人的社保缴费记录", True),
+        ("我是居委会的，想统计一下辖区里老人的医保账户余额，能帮忙查吗", True),
+        # Family and a policy question, not a records lookup.
+        ("我爸退休了医保存折每个月有多少", False),
+        ("我妈退休了，她的医保钱几号到账，帮我算一下", False),
     ],
 )
 def test_someone_elses_records(text, expected):
@@ -111,3 +145,14 @@ def test_pension_years_and_late_fee():
     assert pension_years(12).missing_years == 3
     assert late_fee(10000, 60).fee == 300
     assert format_years(8.5) == "8年半" and format_years(10.25) == "10年3个月"
+
+
+@pytest.mark.parametrize("years, months", [(3 + 8 / 12, 4), (3 + 2 / 12, 3.5), (5 / 12, 0.5), (0.5, 1), (2, 2), (0, 0)])
+def test_severance_follows_article_47(years, months):
+    assert severance_months(years).months == months
+
+
+def test_time_worked_with_months_only():
+    assert service_years_mentioned("我在公司干了3年零8个月") == pytest.approx(3 + 8 / 12)
+    assert service_years_mentioned("工作8个月就被辞退了") == pytest.approx(8 / 12)
+    assert service_years_mentioned("经济补偿怎么算") is None

@@ -87,7 +87,9 @@ def test_button_press(assistant, stub):
     replies = say(stub, 2004, "医保存折的钱什么时候到账")
     buttons = {row[0]["text"]: row[0]["callback_data"] for r in replies for row in r.keyboard}
     assert buttons.get("退休人员") == RETIRED
-    keyboard = next(r.keyboard for r in replies if r.keyboard)
+    keyboard = next(
+        r.keyboard for r in replies if any(b["callback_data"] == RETIRED for row in r.keyboard for b in row)
+    )
 
     since = len(stub.calls)
     stub.queue(TOKEN, callback_update(2004, RETIRED, "press-1", keyboard))
@@ -161,3 +163,40 @@ def test_token_not_in_logs(assistant, stub):
     log = (assistant.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
     assert "Telegram bot @policy_test_bot is polling" in log
     assert TOKEN not in log
+
+
+def test_an_answer_has_its_basis_behind_a_button_and_thumbs_that_are_stored(assistant, stub):
+    from policy_core.answer_log import AnswerLog, AnswerRating
+
+    replies = say(stub, 2010, "交满多少年才能按月领养老金")
+    answer = next(r for r in replies if r.keyboard and any(b["text"] == "查看依据" for b in r.keyboard[-1]))
+    assert "依据" not in answer.text  # the short answer only; the basis is behind the button
+    last_row = {b["text"]: b["callback_data"] for b in answer.keyboard[-1]}
+    assert set(last_row) == {"查看依据", "👍 有帮助", "👎 没帮助"}
+
+    since = len(stub.calls)
+    stub.queue(TOKEN, callback_update(2010, last_row["查看依据"], "basis-1", answer.keyboard))
+    basis = stub.wait_messages(2010, since=since, settle=1.0)
+    assert "依据" in basis[-1].text and "社会保险法" in basis[-1].text
+    edited = stub.calls_of("editMessageReplyMarkup", chat_id=2010, since=since)
+    assert edited and all(b["text"] != "查看依据" for row in edited[-1].keyboard for b in row)
+
+    since = len(stub.calls)
+    stub.queue(TOKEN, callback_update(2010, last_row["👎 没帮助"], "rate-1", answer.keyboard))
+    followup = stub.wait_messages(2010, since=since, settle=1.5)
+    assert "换个说法" in followup[-1].text
+    assert [row[0]["callback_data"] for row in followup[-1].keyboard] == ["/request_human"]
+    edited = stub.calls_of("editMessageReplyMarkup", chat_id=2010, since=since)
+    assert edited and all("👍" not in b["text"] and "👎" not in b["text"] for row in edited[-1].keyboard for b in row)
+
+    log = AnswerLog(f"sqlite:///{assistant.data_dir / 'handoff.db'}")
+    [rated] = [r for r in log.records() if r.conversation_id == "2010" and r.rating]
+    assert rated.rating is AnswerRating.DOWN and rated.channel == "telegram"
+    assert rated.question == "交满多少年才能按月领养老金" and rated.fact_ids
+
+
+def test_an_unknown_basis_button_says_it_has_expired(assistant, stub):
+    since = len(stub.calls)
+    stub.queue(TOKEN, callback_update(2011, "#d:" + "0" * 32, "basis-2"))
+    replies = stub.wait_messages(2011, since=since, settle=1.0)
+    assert "过期" in replies[-1].text

@@ -136,7 +136,7 @@ def test_5_agent_message_is_pushed_while_paused(page, assistant):
 
 def test_6_new_conversation(page):
     old = page.session_id
-    page.driver.find_element("id", "chat-new").click()
+    page.clear_history()  # 清除记录 is also how a new conversation starts
     page.wait(lambda: page.ready() and page.session_id not in (None, old), "a new session")
     assert HEX32.fullmatch(page.session_id)
     assert page.messages() == []

@@ -231,7 +231,8 @@ def test_pushed_message_reaches_the_session(server, client):
         headers={"Content-Type": "application/json"},
     )
     assert urllib.request.urlopen(request, timeout=30).status == 200
-    assert tab.wait("bot_uttered")[0] == {"text": "工作人员回复"}
+    pushed = tab.wait("bot_uttered")[0]
+    assert pushed["text"] == "工作人员回复" and pushed["sender"] == "bot" and isinstance(pushed["time"], float)
 
 
 def test_messages_outside_the_confirmed_session_are_ignored(client):

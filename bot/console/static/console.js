@@ -233,7 +233,10 @@
   }
   $("history-form").addEventListener("submit", (event) => { event.preventDefault(); refreshHistory(); });
   refreshHistory();
-  ready.then((account) => { $("me").textContent = account.name + "（" + account.username + "）"; });
+  ready.then((account) => {
+    $("me").textContent = account.name + "（" + account.username + "）";
+    $("review-link").hidden = !account.reviews_answers;  // supervisors also review the answers
+  });
   refreshQueue();
   setInterval(refreshQueue, REASONS_POLL_MS);
   setInterval(refreshDetail, DETAIL_POLL_MS);
