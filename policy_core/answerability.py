@@ -108,7 +108,8 @@ def asks_uncovered_aspect(fact: PolicyFact, text: str, settings: GateSettings) -
     own_terms = [term for group in fact.subject for term in group]
     if any(aspect in text and not any(aspect in term for term in own_terms) for aspect in settings.uncovered_aspects):
         return True
-    if any(question.search(text) and not answer.search(fact.answer) for question, answer in settings.stated_figures):
+    # A fact that hands the resident to a person who can read their records (养老金能拿多少) answers the figure that way.
+    if not fact.handoff and any(q.search(text) and not a.search(fact.answer) for q, a in settings.stated_figures):
         return True
     return any(kind not in fact.answers and pattern.search(text) for kind, pattern in settings.question_kinds)
 

@@ -276,7 +276,11 @@ _SEEN_ARRIVAL = re.compile(
 _YEARS_RE = re.compile(r"(?P<years>\d{1,2}(?:\.\d)?)\s*(?:个)?\s*(?P<half>年半|年)")
 _MONTHS_COUNT_RE = re.compile(r"(?P<months>\d{1,3})\s*个\s*月")
 _AMOUNT_RE = re.compile(r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千|k|K)?\s*(?:多)?(?:元|块|块钱|rmb|RMB)")
-_AMOUNT_BARE_RE = re.compile(r"(?:欠|拖欠|欠缴|少缴|少交|欠了|拖了)\D{0,6}?(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千)")
+# A sum owed without 元 ("欠了2万", "欠了20000社保费": cn2an writes 两万 as 20000); not a count of days or months.
+_AMOUNT_BARE_RE = re.compile(
+    r"(?:欠|拖欠|欠缴|少缴|少交|欠了|拖了)\D{0,6}?"
+    r"(?:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千)|(?P<plain>\d{3,})(?!\s*(?:个|天|日|年|月|号|次|%|\d)))"
+)
 _DAYS_RE = re.compile(r"(?P<days>\d{1,4})\s*(?:天|日)(?!前)")
 _ACCIDENT_DATE = re.compile(r"(?:(?P<year>\d{4})\s*年)?\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[号日]")
 
@@ -447,6 +451,8 @@ def amount_mentioned(text: str) -> Optional[float]:
     match = _AMOUNT_RE.search(value) or _AMOUNT_BARE_RE.search(value)
     if not match:
         return None
+    if match.groupdict().get("plain"):
+        return float(match.group("plain"))
     amount = float(match.group("amount"))
     unit = match.group("unit")
     if unit == "万":

@@ -1,14 +1,15 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/` (v3): written by an author who never saw data/, knowledge/ or the other sets; never trained on,
-  but since its first measurement tuned on like the others (tuning4).
-- `tuning1/` … `tuning3/`: written the same way by other authors; the answerability thresholds and the
-  knowledge terms were tuned on them, so they are regression checks, not estimates.
+- `heldout/` (v4): written by an author who never saw data/, knowledge/ or the other sets; measured once
+  before and once after the tuning round on tuning4, never tuned on. (The tuning helper's one stray grep
+  showed about ten of its English uncovered questions; nothing was changed for English after that.)
+- `tuning1/` … `tuning4/`: written the same way by other authors (tuning4 was the v3 held-out set); the
+  answerability thresholds and the knowledge terms were tuned on them, so they are regression checks, not
+  estimates.
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
-`make bench`. Every set here has been tuned on, so meeting them here is not an estimate; that needs a set nobody
-tuned on. The floors below are the measured level minus a small margin (no wrong-topic answer at all), so that a
-change that makes the assistant worse fails the suite.
+`make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
+that makes the assistant worse fails the suite.
 """
 
 import json
@@ -25,10 +26,13 @@ REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate)
 FLOORS = {
-    "heldout": (0.0, 0.98, 0.95, 0.94),
-    "tuning1": (0.0, 0.98, 0.96, 0.93),
-    "tuning2": (0.0, 0.97, 0.97, 0.94),
-    "tuning3": (0.0, 0.98, 0.96, 0.88),
+    "heldout": (0.08, 0.83, 0.82, 0.78),
+    # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered here, while the end-to-end tests want the
+    # pension-amount fact's hand-off to a person who can read the resident's records.
+    "tuning4": (0.005, 0.98, 0.96, 0.95),
+    "tuning1": (0.0, 0.98, 0.97, 0.94),
+    "tuning2": (0.0, 0.97, 0.98, 0.95),
+    "tuning3": (0.0, 0.98, 0.97, 0.91),
 }
 
 

@@ -127,7 +127,6 @@ def test_an_explicit_request_for_a_human_wins_over_any_topic(service):
     [
         # How much money one receives: a national rule without a sum does not answer it.
         ("生育津贴能领多少钱", "maternity_allowance_amount", "medical_security"),
-        ("我交了25年社保，退休能拿多少钱", "ss_pension_amount", "hrss"),
         # A lost document is a replacement procedure, which no fact answers.
         ("发票丢了还能报销医药费吗", "reimburse_photocopy", "medical_security"),
         ("就业失业登记证丢了怎么补", "unemployment_how_to_claim", "hrss"),
@@ -248,3 +247,8 @@ def test_severance_is_computed_from_the_time_worked(service):
 def test_national_rules_added_from_the_law_texts(service, text, topic, article):
     reply, said = ask(service, text, topic, 0.8)
     assert reply.outcome == ANSWERED and reply.topic == topic and article in said, said
+
+
+def test_a_figure_only_a_person_can_compute_is_handed_off(service):
+    reply, said = ask(service, "我交了25年社保，退休能拿多少钱", "ss_pension_amount", 0.95)
+    assert reply.handoff_reason == "needs_personal_records" and "第十六条" in said

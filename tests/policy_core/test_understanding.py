@@ -156,3 +156,8 @@ def test_time_worked_with_months_only():
     assert service_years_mentioned("我在公司干了3年零8个月") == pytest.approx(3 + 8 / 12)
     assert service_years_mentioned("工作8个月就被辞退了") == pytest.approx(8 / 12)
     assert service_years_mentioned("经济补偿怎么算") is None
+
+
+def test_a_sum_owed_written_in_chinese_numerals():
+    assert amount_mentioned("欠了两万社保费拖了三个月") == 20000
+    assert amount_mentioned("拖了3个月") is None
