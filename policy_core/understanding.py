@@ -47,6 +47,10 @@ _RETIRED_CONTEXT = (
     "已退休",
     "退休职工",
     "领养老金",
+    "拿养老金",
+    "拿退休金",
+    # No longer working and drawing a pension ("我已经不上班了，每月拿养老金"), not in service.
+    "不上班了",
     "退下来",
     "已经退了",
     "我退了",
@@ -208,8 +212,13 @@ _RECORDS = (
     "打了多少",
     "给他交",
     "给她交",
+    "缴费情况",
+    "缴费基数",
+    "到账多少",
 )
 _LOOKUP = ("查", "看看", "看一下", "看一眼", "告诉我", "帮我", "调出", "打印", "打一份", "给我看", "多少")
+# Words holding "查" that look nothing up ("体检查出点小毛病").
+_NOT_LOOKUP = re.compile(r"检查|查出|调查")
 # People who are not family: even what they receive ("王大爷的养老金每个月有多少") is their own record.
 _STRANGERS = (
     "邻居",
@@ -242,7 +251,7 @@ _STRANGERS_AMOUNTS = ("有多少", "一个月多少", "每个月多少", "每月
 # A family member named as the owner ("我表哥的失业金", "我儿子单位给他交社保没有").
 _KIN = re.compile(
     r"我(?:的)?(?:表|堂)?(?:哥哥?|姐姐?|弟弟?|妹妹?|儿子|女儿|老公|老婆|媳妇|丈夫|妻子|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶"
-    r"|外公|外婆|姥姥|姥爷|叔叔?|舅舅?|姑姑?|孙子|孙女|女朋友|男朋友|对象|岳父|岳母|前夫|前妻)"
+    r"|外公|外婆|姥姥|姥爷|婆婆|公公|老伴|爱人|叔叔?|舅舅?|姑姑?|孙子|孙女|女朋友|男朋友|对象|岳父|岳母|前夫|前妻)"
 )
 # Someone identified by an ID number ("身份证号1101…的人", "身份证后四位是3316的那个人").
 _OTHER_BY_ID = re.compile(r"身份证(?:号码?|后四位)?(?:是)?\s*[\dXx*]{4,18}\s*(?:的|这个|那个)")
@@ -495,7 +504,7 @@ def asks_for_a_human(text: str) -> bool:
 
 def asks_for_someone_elses_records(text: str) -> bool:
     """A request to look up another person's balance or records ("帮我查一下我邻居张三的医保账户还剩多少钱")."""
-    if not any(word in text for word in _LOOKUP):
+    if not any(word in _NOT_LOOKUP.sub(" ", text) for word in _LOOKUP):
         return False
     records = any(word in text for word in _RECORDS)
     stranger = any(word in text for word in _STRANGERS) or (

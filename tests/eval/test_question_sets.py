@@ -1,11 +1,10 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/` (v4): written by an author who never saw data/, knowledge/ or the other sets; measured once
-  before and once after the tuning round on tuning4, never tuned on. (The tuning helper's one stray grep
-  showed about ten of its English uncovered questions; nothing was changed for English after that.)
-- `tuning1/` … `tuning4/`: written the same way by other authors (tuning4 was the v3 held-out set); the
-  answerability thresholds and the knowledge terms were tuned on them, so they are regression checks, not
-  estimates.
+- `heldout/` (v5): written by an author who never saw data/, knowledge/ or the other sets; measured once
+  before and once after the tuning round on tuning5, never tuned on.
+- `tuning1/` … `tuning5/`: written the same way by other authors (tuning4 and tuning5 were the v3 and v4
+  held-out sets); the answerability thresholds and the knowledge terms were tuned on them, so they are
+  regression checks, not estimates.
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -26,9 +25,10 @@ REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate)
 FLOORS = {
-    "heldout": (0.08, 0.83, 0.82, 0.78),
-    # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered here, while the end-to-end tests want the
-    # pension-amount fact's hand-off to a person who can read the resident's records.
+    "heldout": (0.05, 0.86, 0.85, 0.83),
+    # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (one more like it in tuning5),
+    # while the end-to-end tests want the pension-amount fact's hand-off to a person who can read the records.
+    "tuning5": (0.02, 0.88, 0.88, 0.9),
     "tuning4": (0.005, 0.98, 0.96, 0.95),
     "tuning1": (0.0, 0.98, 0.97, 0.94),
     "tuning2": (0.0, 0.97, 0.98, 0.95),

@@ -62,6 +62,7 @@ def test_english_is_recognized():
         ("我还没退休，在单位上班", [C.IN_SERVICE]),
         ("我退休了，单位还给我交医保吗", [C.RETIRED]),
         ("离退休人员", []),
+        ("我已经不上班了，每月拿养老金，医保存折几号有钱", [C.RETIRED]),
     ],
 )
 def test_categories_from_context(text, categories):
@@ -110,6 +111,12 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         ("邻居王大爷的养老金每个月有多少，帮我查查", True),
         ("帮我查一下身份证后四位是3316的那个人的社保缴费记录", True),
         ("我是居委会的，想统计一下辖区里老人的医保账户余额，能帮忙查吗", True),
+        # How much arrives, what is paid on what base: the owner's records too.
+        ("帮我看看我公公的退休金每月到账多少", True),
+        ("你能查到我老伴的医保缴费情况吗", True),
+        ("帮我查查我朋友的社保缴费基数是多少", True),
+        ("社保缴费基数怎么查", False),
+        ("我老公体检查出点毛病，单位一直按最低基数给他交社保，能投诉吗", False),
         # Family and a policy question, not a records lookup.
         ("我爸退休了医保存折每个月有多少", False),
         ("我妈退休了，她的医保钱几号到账，帮我算一下", False),
