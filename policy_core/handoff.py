@@ -312,18 +312,7 @@ class HandoffQueue:
 
     def open_ticket_for(self, conversation_id: str) -> Optional[Ticket]:
         with self._session() as session:
-            row = (
-                session.execute(
-                    select(TicketRow)
-                    .where(
-                        TicketRow.conversation_id == conversation_id,
-                        TicketRow.status != TicketStatus.CLOSED.value,
-                    )
-                    .order_by(TicketRow.id.desc())
-                )
-                .scalars()
-                .first()
-            )
+            row = _open_row(session, conversation_id)
             return Ticket.from_row(row) if row else None
 
     def tickets(self, status: Optional[TicketStatus] = None) -> list[Ticket]:
@@ -662,18 +651,7 @@ class HandoffQueue:
         have been picking up tickets lately. None when there were too few recent takes to tell."""
         now = now or datetime.now(UTC)
         with self._session() as session:
-            row = (
-                session.execute(
-                    select(TicketRow)
-                    .where(
-                        TicketRow.conversation_id == conversation_id,
-                        TicketRow.status != TicketStatus.CLOSED.value,
-                    )
-                    .order_by(TicketRow.id.desc())
-                )
-                .scalars()
-                .first()
-            )
+            row = _open_row(session, conversation_id)
             if row is None:
                 return QueueStatus("none")
             if row.status == TicketStatus.TAKEN.value:
@@ -717,6 +695,19 @@ class HandoffQueue:
                 rated=count(closed, TicketRow.rating.is_not(None)),
                 satisfied=count(closed, TicketRow.rating == Rating.SATISFIED.value),
             )
+
+
+def _open_row(session, conversation_id: str) -> Optional[TicketRow]:
+    """The conversation's newest ticket that is not closed (at most one is open)."""
+    return (
+        session.execute(
+            select(TicketRow)
+            .where(TicketRow.conversation_id == conversation_id, TicketRow.status != TicketStatus.CLOSED.value)
+            .order_by(TicketRow.id.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
 def _buttons(stored: Optional[str]) -> tuple[dict[str, str], ...]:
