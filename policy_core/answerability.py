@@ -20,7 +20,14 @@ from typing import Optional, Sequence
 import yaml
 from rapidfuzz import fuzz, process
 
-from .knowledge_base import DEFAULT_KNOWLEDGE_DIR, KnowledgeBase, KnowledgeBaseError, PolicyFact
+from .knowledge_base import (
+    DEFAULT_KNOWLEDGE_DIR,
+    PATTERN_PREFIX,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    PolicyFact,
+    term_in,
+)
 
 SETTINGS_FILE = "answerability.yml"
 # NLU's class for "a question on a subject we route but do not answer", trained from the routing table.
@@ -93,11 +100,11 @@ def load_gate_settings(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> GateSet
 
 
 def names_thing(fact: PolicyFact, text: str) -> bool:
-    return any(term in text for term in fact.subject[0])
+    return any(term_in(term, text) for term in fact.subject[0])
 
 
 def names_aspect(fact: PolicyFact, text: str) -> bool:
-    return all(any(term in text for term in group) for group in fact.subject[1:])
+    return all(any(term_in(term, text) for term in group) for group in fact.subject[1:])
 
 
 def asks_uncovered_aspect(fact: PolicyFact, text: str, settings: GateSettings) -> bool:
@@ -105,7 +112,7 @@ def asks_uncovered_aspect(fact: PolicyFact, text: str, settings: GateSettings) -
     figure the answer must state (能领多少钱, 交满多少年, 要多长时间) counts unless the fact's answer states
     one; a procedure (怎么办理, 去哪打印) or a figure (多少钱, 几成) counts unless the fact says it answers
     that kind."""
-    own_terms = [term for group in fact.subject for term in group]
+    own_terms = [term for group in fact.subject for term in group if not term.startswith(PATTERN_PREFIX)]
     if any(aspect in text and not any(aspect in term for term in own_terms) for aspect in settings.uncovered_aspects):
         return True
     # A fact that hands the resident to a person who can read their records (养老金能拿多少) answers the figure that way.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -284,6 +285,23 @@ def _parse_answers(raw: Any, file: str, entry: str) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+# A subject term written "re:…" is a regular expression: residents ask "when does it arrive" in more ways
+# than a word list can hold ("啥时到", "几号有", "多久能见着钱").
+PATTERN_PREFIX = "re:"
+
+
+@cache
+def _term_pattern(term: str) -> re.Pattern:
+    return re.compile(term[len(PATTERN_PREFIX) :])
+
+
+def term_in(term: str, text: str) -> bool:
+    """Whether a subject term (a word, or a "re:" pattern) occurs in the text."""
+    if term.startswith(PATTERN_PREFIX):
+        return _term_pattern(term).search(text) is not None
+    return term in text
+
+
 def _parse_subject(raw: Any, file: str, entry: str) -> tuple[tuple[str, ...], ...]:
     if not isinstance(raw, list) or not raw:
         raise KnowledgeBaseError(file, entry, "missing required field 'subject' (a list of term groups)")
@@ -292,6 +310,12 @@ def _parse_subject(raw: Any, file: str, entry: str) -> tuple[tuple[str, ...], ..
         terms = group if isinstance(group, list) else [group]
         if not terms or not all(isinstance(t, (str, int)) and str(t).strip() for t in terms):
             raise KnowledgeBaseError(file, entry, "each subject group must be a non-empty list of terms")
+        for term in terms:
+            if str(term).startswith(PATTERN_PREFIX):
+                try:
+                    _term_pattern(str(term).strip())
+                except re.error as error:
+                    raise KnowledgeBaseError(file, entry, f"bad pattern term {term!r}: {error}") from error
         groups.append(tuple(str(t).strip() for t in terms))
     return tuple(groups)
 

@@ -37,6 +37,9 @@ _IN_SERVICE_CONTEXT = (
     "工作单位",
     "用人单位",
     "老板",
+    "参加工作",
+    "刚工作",
+    "还在上",
 )
 _RETIRED_CONTEXT = (
     "退休金",
@@ -55,6 +58,11 @@ _RETIRED_CONTEXT = (
     "已经退了",
     "我退了",
     "老退休",
+    "他退了",
+    "她退了",
+    "都退了",
+    "退休好多年",
+    "退休多年",
 )
 # Another person the resident speaks for ("我爸退休了").
 _RELATIVES = (
@@ -95,6 +103,16 @@ _RELATIVES = (
     "老头",
     "我家老",
     "我对象",
+    "我爹",
+    "我娘",
+    "俺爹",
+    "俺娘",
+    "俺爸",
+    "俺妈",
+    "爸妈",
+    "父母",
+    "爷爷",
+    "奶奶",
     "同事",
     "朋友",
     "邻居",
@@ -218,7 +236,7 @@ _RECORDS = (
 )
 _LOOKUP = ("查", "看看", "看一下", "看一眼", "告诉我", "帮我", "调出", "打印", "打一份", "给我看", "多少")
 # Words holding "查" that look nothing up ("体检查出点小毛病").
-_NOT_LOOKUP = re.compile(r"检查|查出|调查")
+_NOT_LOOKUP = re.compile(r"检查|查出|调查|被查|查到了|查处|查实|抽查|核查|稽查")
 # People who are not family: even what they receive ("王大爷的养老金每个月有多少") is their own record.
 _STRANGERS = (
     "邻居",
@@ -246,15 +264,34 @@ _STRANGERS = (
     "居委会",
     "这个人",
     "那个人",
+    "隔壁",
+    "室友",
+    "居民",
+    "楼里",
+    "网格员",
+    "楼门长",
+    "科室",
+    "下属",
+    "手下",
+    "几个老人",
 )
 _STRANGERS_AMOUNTS = ("有多少", "一个月多少", "每个月多少", "每月多少", "拿多少", "发了多少")
 # A family member named as the owner ("我表哥的失业金", "我儿子单位给他交社保没有").
 _KIN = re.compile(
     r"我(?:的)?(?:表|堂)?(?:哥哥?|姐姐?|弟弟?|妹妹?|儿子|女儿|老公|老婆|媳妇|丈夫|妻子|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶"
-    r"|外公|外婆|姥姥|姥爷|婆婆|公公|老伴|爱人|叔叔?|舅舅?|姑姑?|孙子|孙女|女朋友|男朋友|对象|岳父|岳母|前夫|前妻)"
+    r"|外公|外婆|姥姥|姥爷|婆婆|公公|老伴|爱人|叔叔?|舅舅?|姑姑?|孙子|孙女|女朋友|男朋友|对象|岳父|岳母|前夫|前妻"
+    r"|老爸|老妈|闺女|丫头"
+    r"|小姨子?|大姨子?|小舅子|大姑子|小姑子|姐夫|妹夫|嫂子|弟媳|儿媳|女婿|侄子|侄女|外甥女?)"
 )
 # Someone identified by an ID number ("身份证号1101…的人", "身份证后四位是3316的那个人").
 _OTHER_BY_ID = re.compile(r"身份证(?:号码?|后四位)?(?:是)?\s*[\dXx*]{4,18}\s*(?:的|这个|那个)")
+# Someone called by a nickname or half-hidden name ("小王的", "老李家", "刘某").
+_ALIAS = re.compile(
+    r"(?<![我你他她])(?:小|老)[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯董程曹袁邓许沈彭吕苏卢蒋蔡贾丁魏薛叶潘杜夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔毛邱秦江史顾侯邵孟万段雷钱汤尹黎常武乔贺龚](?:的|家)|[王李张刘陈杨赵黄周吴徐孙胡朱]某"
+)
+# A look-up in the strict sense, and the personal accounts it could be about ("帮我查一下我爸的医保账户").
+_STRICT_LOOKUP = re.compile(r"(?:帮|给|替|能|你|想|要)(?:我|忙|他|她)?查|查(?:一下|一查|查|下|询|看)|调出|调取")
+_ACCOUNTS = ("账户", "帐户", "存折", "医保卡", "社保卡", "余额", "缴费", "报销", "养老金", "退休金", "失业金", "公积金", "结果", "交了几")
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?查(?:一下|查|询)?(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是)"
 )
@@ -512,9 +549,12 @@ def asks_for_someone_elses_records(text: str) -> bool:
     )
     if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS)):
         return True
+    someone = stranger or any(word in text for word in _THIRD_PARTY) or _KIN.search(text) or _ALIAS.search(text)
+    if someone and _STRICT_LOOKUP.search(_NOT_LOOKUP.sub(" ", text)) and any(word in text for word in _ACCOUNTS):
+        return True
     if not records:
         return False
-    if stranger or any(word in text for word in _THIRD_PARTY) or _KIN.search(text):
+    if someone:
         return True
     named = _NAMED_PERSON.search(text)
     return bool(named) and not named.group("name").startswith(("我", "自己", "一下", "本人"))

@@ -9,6 +9,7 @@ from policy_core.knowledge_base import (
     DEFAULT_KNOWLEDGE_DIR,
     KnowledgeBaseError,
     load_knowledge_base,
+    term_in,
 )
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -64,6 +65,7 @@ def _edit(path: Path, change):
         (lambda d: d["facts"][3]["rule"].update(day_of_month=31), "arrival rule"),
         (lambda d: d["facts"][3].pop("subject"), "missing required field 'subject'"),
         (lambda d: d["facts"][3]["rule"].update(kind="magic"), "unknown rule kind"),
+        (lambda d: d["facts"][3]["subject"][1].append("re:(几号"), "bad pattern term"),
     ],
 )
 def test_bad_fact_is_reported_with_file_and_entry(kb_copy, change, problem):
@@ -112,3 +114,10 @@ def test_invalid_yaml_names_the_file(kb_copy):
 def test_missing_sources_file(tmp_path):
     with pytest.raises(KnowledgeBaseError, match="sources.yml"):
         load_knowledge_base(tmp_path)
+
+
+def test_a_pattern_term_matches_wordings_a_list_would_miss():
+    assert term_in("re:几[号好日](才|能|就)?(到|来|有)", "退休的十二月分个帐几好到")
+    assert not term_in("re:几[号好日](才|能|就)?(到|来|有)", "几号交医保")
+    # A plain term is a substring, and is not read as a pattern.
+    assert term_in("到账", "钱什么时候到账") and not term_in("(到", "什么时候到账")

@@ -63,6 +63,8 @@ def test_english_is_recognized():
         ("我退休了，单位还给我交医保吗", [C.RETIRED]),
         ("离退休人员", []),
         ("我已经不上班了，每月拿养老金，医保存折几号有钱", [C.RETIRED]),
+        ("俺跟俺爹 俺上班他退了 七月份的钱都啥时候到", [C.IN_SERVICE, C.RETIRED]),
+        ("我和我爷爷 他退休好多年了 我刚参加工作 九月的医保钱各几号到", [C.RETIRED, C.IN_SERVICE]),
     ],
 )
 def test_categories_from_context(text, categories):
@@ -120,6 +122,18 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         # Family and a policy question, not a records lookup.
         ("我爸退休了医保存折每个月有多少", False),
         ("我妈退休了，她的医保钱几号到账，帮我算一下", False),
+        # A nickname, a half-hidden name, in-laws and housemates; an account looked up for them.
+        ("把我们科室小王的医保报销记录调出来给我看看", True),
+        ("我是社区网格员 想查一下居民刘某的医保缴费记录", True),
+        ("我小姨子的医保存折余额能帮查下吗", True),
+        ("帮我查一下我爸的医保账户 身份证110101195001011234", True),
+        ("我想知道隔壁老李家儿子社保交没交 你给查查", True),
+        ("我闺女在外地上班，她养老保险交了几个月你给我查查", True),
+        ("帮我查一下我老爸的养老保险缴费记录，他八十了", True),
+        # Being caught ("被查到") or a fee's name ("诊查费") looks nothing up.
+        ("去年我去湛江看我姑，医院收了二十块诊查费，回深圳申请报销说这张票据不行", False),
+        ("用朋友的医保卡去看病拿药，被查到了会罚款吗？", False),
+        ("把医保卡借给亲戚用被查到了，会怎么处理我", False),
     ],
 )
 def test_someone_elses_records(text, expected):
