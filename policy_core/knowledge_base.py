@@ -17,7 +17,15 @@ DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge"
 ALL_CATEGORIES = "all"
 VERDICTS = ("reimbursable", "settled_on_site", "original_required", "not_until_corrected")
 # Rules computed in code, named by kind in the data (see policy_core/rules.py).
-LAW_RULE_KINDS = ("unemployment_period", "injury_claim_deadline", "pension_years", "late_fee", "severance_months")
+LAW_RULE_KINDS = (
+    "unemployment_period",
+    "injury_claim_deadline",
+    "pension_years",
+    "late_fee",
+    "severance_months",
+    "unlawful_dismissal_months",
+    "double_pay_months",
+)
 ROUTE_IDS = ("medical_security", "hrss", "housing_fund", "other")
 # Files in knowledge/ that hold no facts: sources, the routing table and the answerability settings.
 NOT_FACT_FILES = ("sources.yml", "routing.yml", "answerability.yml")

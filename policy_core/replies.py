@@ -15,12 +15,14 @@ from .months import MonthParseError, YearMonth, parse_month
 from .normalize import is_english, normalize_text
 from .routing import Route
 from .rules import (
+    double_pay_months,
     format_years,
     injury_claim_deadline,
     late_fee,
     pension_years,
     severance_months,
     unemployment_period,
+    unlawful_dismissal_months,
 )
 from .understanding import (
     accident_date,
@@ -355,6 +357,19 @@ def _law_rule(service, topic, fact, rule: LawRule, text, categories, why) -> Rep
         ask = wording.ASK_WORK_YEARS
         if years is not None:
             computed = wording.severance_computed(format_years(years), severance_months(years).months)
+    elif rule.kind == "unlawful_dismissal_months":
+        years = service_years_mentioned(text)
+        ask = wording.ASK_WORK_YEARS
+        if years is not None:
+            computed = wording.unlawful_dismissal_computed(
+                format_years(years), severance_months(years).months, unlawful_dismissal_months(years).months
+            )
+    elif rule.kind == "double_pay_months":
+        years = service_years_mentioned(text)
+        ask = wording.ASK_MONTHS_WITHOUT_CONTRACT
+        if years is not None:
+            months = round(years * 12)
+            computed = wording.double_pay_computed(months, double_pay_months(months))
     elif rule.kind == "late_fee":
         amount, days = amount_mentioned(text), days_mentioned(text)
         ask = wording.ASK_AMOUNT_DAYS

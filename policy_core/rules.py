@@ -86,6 +86,20 @@ def severance_months(years: float) -> Severance:
     return Severance(years, whole + extra)
 
 
+def unlawful_dismissal_months(years: float) -> Severance:
+    """劳动合同法 第八十七条: twice the severance of 第四十七条."""
+    return Severance(years, 2 * severance_months(years).months)
+
+
+# 劳动合同法 第八十二条: double wages from the second month of work without a written contract, within the first year.
+DOUBLE_PAY_MAX_MONTHS = 11
+
+
+def double_pay_months(months_worked: int) -> int:
+    """Months of double wages owed for work without a written contract (the first month is the time to sign)."""
+    return min(DOUBLE_PAY_MAX_MONTHS, max(0, months_worked - 1))
+
+
 def format_years(years: Optional[float]) -> str:
     if years is None:
         return ""

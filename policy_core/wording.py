@@ -396,11 +396,35 @@ def with_rule(fact: PolicyFact, agency: Agency, computed: str, ask: str = "") ->
 
 
 def severance_computed(years: str, months: float) -> str:
-    whole = int(months)
-    wages = f"{whole}个月" if months == whole else ("半个月" if whole == 0 else f"{whole}个半月")
     return (
-        f"您在本单位工作{years}，经济补偿是{wages}的工资。"
+        f"您在本单位工作{years}，经济补偿是{_wage_months(months)}的工资。"
         "规则：每满一年支付一个月工资；六个月以上不满一年的按一年算，不满六个月的支付半个月工资。"
+    )
+
+
+def _wage_months(months: float) -> str:
+    whole = int(months)
+    return f"{whole}个月" if months == whole else ("半个月" if whole == 0 else f"{whole}个半月")
+
+
+def unlawful_dismissal_computed(years: str, severance: float, compensation: float) -> str:
+    return (
+        f"您在本单位工作{years}，经济补偿是{_wage_months(severance)}的工资；单位违法解除劳动合同、您不要求继续履行的，"
+        f"赔偿金是经济补偿的二倍，即{_wage_months(compensation)}的工资。"
+        "规则：经济补偿每满一年一个月工资，六个月以上不满一年按一年算，不满六个月的支付半个月工资；赔偿金按其二倍支付。"
+    )
+
+
+def double_pay_computed(months: int, owed: int) -> str:
+    if owed == 0:
+        return (
+            f"您入职{months}个月。单位应当自用工之日起一个月内订立书面劳动合同；超过一个月不满一年仍未订立的，"
+            "应当每月向您支付二倍的工资。"
+        )
+    return (
+        f"您入职{months}个月仍未签书面劳动合同。单位自用工之日起超过一个月不满一年未订立书面劳动合同的，"
+        f"应当每月支付二倍的工资：从第二个月算起，您可以主张{owed}个月的二倍工资差额（最多11个月）；"
+        "满一年仍未订立的，视为已订立无固定期限劳动合同。"
     )
 
 
@@ -447,6 +471,7 @@ def late_fee_computed(amount: float, days: int, fee: float) -> str:
 ASK_YEARS = "告诉我您累计缴费几年，我可以帮您算。"
 ASK_ACCIDENT_DATE = "告诉我受伤的日期（例如“3月10日”），我可以帮您算出申请截止日。"
 ASK_AMOUNT_DAYS = "告诉我欠缴金额和逾期天数（例如“欠1万元，逾期60天”），我可以帮您估算。"
+ASK_MONTHS_WITHOUT_CONTRACT = "告诉我您入职多久了（例如“8个月”），我可以帮您算能主张几个月的二倍工资。"
 ASK_WORK_YEARS = "告诉我您在本单位工作了多久（例如“3年8个月”），我可以帮您算是几个月工资。"
 
 

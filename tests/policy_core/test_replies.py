@@ -232,6 +232,17 @@ def test_severance_is_computed_from_the_time_worked(service):
     assert "每满一年支付一个月工资" in said and "工作了多久" in said
 
 
+def test_unlawful_dismissal_and_double_pay_are_computed(service):
+    reply, said = ask(
+        service, "干了整4年 老板说开就开 啥理由都没有 这种违法辞退能赔多少", "unlawful_dismissal_compensation"
+    )
+    assert reply.outcome == ANSWERED and "4个月" in said and "8个月" in said and "第八十七条" in said
+    reply, said = ask(service, "入职8个月了公司就是不签合同 能要几个月的双倍工资", "no_written_contract_double_pay")
+    assert reply.outcome == ANSWERED and "7个月" in said and "第八十二条" in said
+    _, said = ask(service, "公司一直不跟我签劳动合同怎么办", "no_written_contract_double_pay")
+    assert "二倍工资" in said and "入职多久" in said
+
+
 @pytest.mark.parametrize(
     "text, topic, article",
     [

@@ -8,12 +8,14 @@ from policy_core.categories import PersonCategory as C
 from policy_core.months import YearMonth
 from policy_core.normalize import is_english, normalize_text
 from policy_core.rules import (
+    double_pay_months,
     format_years,
     injury_claim_deadline,
     late_fee,
     pension_years,
     severance_months,
     unemployment_period,
+    unlawful_dismissal_months,
 )
 from policy_core.understanding import (
     accident_date,
@@ -171,6 +173,16 @@ def test_pension_years_and_late_fee():
 @pytest.mark.parametrize("years, months", [(3 + 8 / 12, 4), (3 + 2 / 12, 3.5), (5 / 12, 0.5), (0.5, 1), (2, 2), (0, 0)])
 def test_severance_follows_article_47(years, months):
     assert severance_months(years).months == months
+
+
+@pytest.mark.parametrize("years, months", [(4, 8), (3 + 8 / 12, 8), (5 / 12, 1)])
+def test_unlawful_dismissal_pays_twice_the_severance(years, months):
+    assert unlawful_dismissal_months(years).months == months
+
+
+@pytest.mark.parametrize("worked, owed", [(1, 0), (2, 1), (8, 7), (12, 11), (30, 11)])
+def test_double_pay_runs_from_the_second_month_for_at_most_eleven(worked, owed):
+    assert double_pay_months(worked) == owed
 
 
 def test_time_worked_with_months_only():
