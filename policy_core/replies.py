@@ -277,7 +277,7 @@ def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
             messages.append(wording.ASK_PERSON_CATEGORY)
         return _reply(topic, tuple(messages), ANSWERED, categories, why=why)
     cases = []
-    for category in wanted:
+    for category, month in _people_and_months(wanted, mentioned.asked or (month,)):
         fact = by_category[category]
         rule = fact.rule
         # An employer's late payment moves only a rule counted from the payment, not one counted from the month.
@@ -300,6 +300,14 @@ def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
     if len(wanted) > 1 and not categories:
         messages.append(wording.ASK_PERSON_CATEGORY)
     return _reply(topic, tuple(messages), ANSWERED, categories, month=str(month), why=why)
+
+
+def _people_and_months(categories, months):
+    """Who is asked about for which month: two people and two months pair in the order told ("我在职他退休，
+    我问二月的他问八月的"); otherwise every month is answered for everyone."""
+    if len(categories) == len(months) > 1:
+        return list(zip(categories, months))
+    return [(category, month) for month in months for category in categories]
 
 
 def _counts_from_payment(rule: ArrivalRule) -> bool:

@@ -331,6 +331,7 @@ _PAID_RELATIVE = re.compile(
     r"(?:补交|补缴|交|缴)"
 )
 # When the money was seen arriving ("7月份的医保钱是9月初才进来的"): not a month asked about.
+_ARRIVAL_DAY_ASKED = re.compile(r"\s*(?:的)?\s*(?:几号|几日|哪天|哪一天)")
 _SEEN_ARRIVAL = re.compile(
     r"\d{1,2}\s*月(?:份)?\s*(?:初|底|中旬|下旬|末|中)?\s*才?\s*(?:进来|进的|到的|到账的|打进来|划进来)"
 )
@@ -365,6 +366,8 @@ class MonthsMentioned:
     contribution: Optional[YearMonth] = None  # the month whose money the resident asks about
     paid_in: Optional[YearMonth] = None  # the month the employer actually paid it (paid late)
     claimed_arrival: Optional[date] = None  # a date the resident was told ("2月5号就到账了")
+    # Every month asked about, in order, when there are several ("我问三月份的，他问六月份的").
+    asked: tuple[YearMonth, ...] = ()
 
 
 def categories_mentioned(text: str) -> list[PersonCategory]:
@@ -421,7 +424,12 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     elif relative := _PAID_RELATIVE.search(value):
         paid_in = _month(relative.group("relative"), today)
     without_dates = _SEEN_ARRIVAL.sub(" ", _DATE_RE.sub(" ", value))
-    months = [m for m in (_month(match.group(0), today) for match in _MONTH_TOKEN.finditer(without_dates)) if m]
+    tokens = [(match, _month(match.group(0), today)) for match in _MONTH_TOKEN.finditer(without_dates)]
+    tokens = [(match, month) for match, month in tokens if month]
+    if len(tokens) > 1:
+        # "一月那份…二月份几号之前到": a month followed by "几号" is when it arrives, not whose money it is.
+        tokens = [t for t in tokens if not _ARRIVAL_DAY_ASKED.match(without_dates, t[0].end())] or tokens
+    months = [month for _, month in tokens]
     asked = [m for m in months if paid_in is None or m != paid_in]
     contribution = asked[-1] if asked else None
     if contribution is None:
@@ -434,7 +442,8 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
         contribution = contribution.plus_months(-12)  # "1月的钱拖到4月才交": last January, not next
     if paid_in is not None and contribution is not None and paid_in <= contribution:
         paid_in = None  # "1月的钱1月才交" is not late
-    return MonthsMentioned(contribution, paid_in, claimed)
+    several = tuple(dict.fromkeys(asked)) if paid_in is None and claimed is None and len(set(asked)) > 1 else ()
+    return MonthsMentioned(contribution, paid_in, claimed, several)
 
 
 def _month(text: str, today: date) -> Optional[YearMonth]:

@@ -367,7 +367,7 @@ def arrival_answer(cases: Sequence[ArrivalCase], assumed_year: bool) -> Message:
             line += f"{case.category.label}{case.month_year}年{case.month}月的个人账户资金，应在{arrival}（含）前到账。"
         line += f"（规则：{case.fact.answer.split('。')[0]}。）"
         lines.append(line)
-    facts = [case.fact for case in cases]
+    facts = list({case.fact.id: case.fact for case in cases}.values())
     note = f"\n（年份按{cases[0].month_year}年计算，如不是这一年请告诉我。）" if assumed_year else ""
     return Message(
         f"【{where(facts[0])}】" + "\n".join(lines) + note, details=details(facts), fact_ids=tuple(f.id for f in facts)

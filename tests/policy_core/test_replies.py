@@ -172,6 +172,19 @@ def test_a_topic_ranked_with_little_confidence_is_still_found_by_its_words(servi
     assert reply.outcome == ANSWERED and reply.topic == "medical_work_injury_costs"
 
 
+def test_several_months_are_each_answered(service):
+    _, said = ask(service, "我和我爸都退休了，医保存折的钱我问三月份的，他问六月份的，各几号到", "account_arrival")
+    assert "4月5日" in said and "7月5日" in said
+    # Two people and two months pair in the order they were told.
+    _, said = ask(service, "我在职，我老伴退休了，我问二月的，她问八月的，存折钱分别哪天到", "account_arrival")
+    assert "在职职工2026年2月" in said and "4月5日" in said and "退休人员2026年8月" in said and "9月5日" in said
+
+
+def test_a_month_followed_by_a_day_asked_is_when_it_arrives(service):
+    _, said = ask(service, "退下来的人一月那份医保款，二月份几号之前肯定到", "account_arrival")
+    assert "1月的个人账户资金" in said and "2月5日" in said and "3月5日" not in said
+
+
 def test_two_people_one_of_them_without_a_personal_account(service):
     reply, said = ask(service, "我在单位上班，我弟是灵活就业的，我们9月的医保钱分别什么时候到", "account_arrival")
     assert reply.outcome == ANSWERED and "11月5日" in said

@@ -97,6 +97,15 @@ def test_the_month_the_employer_paid_late():
     assert (found.contribution, found.paid_in) == (YearMonth(2026, 1), YearMonth(2026, 3))
 
 
+def test_several_months_asked_about_are_all_kept():
+    found = months_mentioned("我问三月份的，他问六月份的，各几号到", TODAY)
+    assert found.asked == (YearMonth(2026, 3), YearMonth(2026, 6))
+    assert months_mentioned("一月的钱几号到", TODAY).asked == ()
+    # A month followed by "几号" is the arrival asked about, not a second month of money.
+    found = months_mentioned("退休的一月那份，二月份几号之前到", TODAY)
+    assert found.contribution.month == 1 and found.asked == ()
+
+
 def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
     found = months_mentioned("我看7月份的医保钱是9月初才进来的，最晚应该几号到", TODAY)
     assert (found.contribution, found.paid_in) == (YearMonth(2026, 7), None)
