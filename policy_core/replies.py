@@ -277,20 +277,20 @@ def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
             messages.append(wording.ASK_PERSON_CATEGORY)
         return _reply(topic, tuple(messages), ANSWERED, categories, why=why)
     cases = []
-    for category, month in _people_and_months(wanted, mentioned.asked or (month,)):
+    for category, asked_month in _people_and_months(wanted, mentioned.asked or (month,)):
         fact = by_category[category]
         rule = fact.rule
         # An employer's late payment moves only a rule counted from the payment, not one counted from the month.
         paid_in = mentioned.paid_in if mentioned.paid_in and _counts_from_payment(rule) else None
-        counted = paid_in or month
+        counted = paid_in or asked_month
         arrival_month = counted.plus_months(rule.months_after)
-        claimed = _claimed_date(mentioned.claimed_arrival, month)
+        claimed = _claimed_date(mentioned.claimed_arrival, asked_month)
         cases.append(
             wording.ArrivalCase(
                 category,
                 fact,
-                month.year,
-                month.month,
+                asked_month.year,
+                asked_month.month,
                 (paid_in.year, paid_in.month) if paid_in else None,
                 date(arrival_month.year, arrival_month.month, rule.day_of_month),
                 claimed,
