@@ -64,6 +64,8 @@ class GateSettings:
     # years, a duration) is answered only by a fact whose answer states one; the national rules leave many
     # such figures to each city.
     stated_figures: tuple[tuple[re.Pattern, re.Pattern], ...] = ()
+    # English questions asking what no English answer covers (how to apply, the local amount …).
+    english_uncovered_aspects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ def load_gate_settings(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> GateSet
                 (re.compile(pair["question"]), re.compile(pair["answer"]))
                 for pair in (raw.get("stated_figures") or {}).values()
             ),
+            tuple(str(a).lower() for a in raw.get("english_uncovered_aspects") or ()),
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as error:
         raise KnowledgeBaseError(SETTINGS_FILE, "-", f"bad answerability settings: {error}") from error
@@ -205,6 +208,19 @@ class AnswerabilityGate:
             (len(f.subject) for f in self.knowledge.by_topic(topic) if names_thing(f, text) and names_aspect(f, text)),
             default=0,
         )
+
+    def english_facts(self, text: str) -> list[PolicyFact]:
+        """The facts an English question is about: every English term group named, all of one topic, and
+        nothing asked that no English answer covers. Otherwise none (the resident hears where to go)."""
+        lowered = " ".join(text.lower().split())
+        if any(aspect in lowered for aspect in self.settings.english_uncovered_aspects):
+            return []
+        found = [
+            fact
+            for fact in self.knowledge.facts
+            if fact.english and all(any(term_in(t, lowered) for t in group) for group in fact.english.subject)
+        ]
+        return found if len({fact.topic for fact in found}) == 1 else []
 
     def decide_in_context(self, text: str, ranking: Sequence[tuple[str, float]], last_topic: str) -> GateDecision:
         """A follow-up ("这是哪个文件规定的？") carries the subject of the topic just answered: a candidate about

@@ -103,6 +103,14 @@ class LawRule:
 
 
 @dataclass(frozen=True)
+class EnglishVersion:
+    """A fact's answer in English, given when an English question has a term of every group (lower case)."""
+
+    subject: tuple[tuple[str, ...], ...]
+    answer: str
+
+
+@dataclass(frozen=True)
 class PolicyFact:
     id: str
     topic: str
@@ -126,6 +134,7 @@ class PolicyFact:
     local_note: Optional[str] = None
     needs_account: bool = False  # about the personal account: categories without one get that answer
     answers: tuple[str, ...] = ()  # question kinds the answer really gives: procedure, figure
+    english: Optional[EnglishVersion] = None  # the answer for a question asked in English
 
     def applies_to_category(self, category: Optional[PersonCategory]) -> bool:
         if ALL_CATEGORIES in self.applies_to:
@@ -278,12 +287,25 @@ def _parse_fact(raw: Any, index: int, file: str, sources: dict[str, Source]) -> 
         key_figures=tuple(str(f) for f in figures),
         route=route,
         local_note=_clean_text(raw["local_note"]) if raw.get("local_note") else None,
+        english=_parse_english(raw.get("english"), file, entry),
         needs_account=bool(raw.get("needs_account", False)),
         answers=_parse_answers(raw.get("answers"), file, entry),
     )
 
 
 QUESTION_KINDS = ("procedure", "figure")
+
+
+def _parse_english(raw: Any, file: str, entry: str) -> Optional[EnglishVersion]:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(file, entry, "field 'english' must be a mapping with subject and answer")
+    answer = _require(raw, "answer", str, file, entry)
+    if not answer.strip():
+        raise KnowledgeBaseError(file, entry, "english answer is empty")
+    subject = _parse_subject(raw.get("subject"), file, entry)
+    return EnglishVersion(tuple(tuple(t.lower() for t in group) for group in subject), " ".join(answer.split()))
 
 
 def _parse_answers(raw: Any, file: str, entry: str) -> tuple[str, ...]:

@@ -87,6 +87,17 @@ def respond(service: PolicyService, question: Question) -> Reply:
     if not text:
         return Reply((wording.NOT_UNDERSTOOD,), NOT_UNDERSTOOD)
     if is_english(text):
+        facts = service.gate.english_facts(text)
+        if facts:
+            agency = service.routing.agency(facts[0].route or "other")
+            return Reply(
+                (wording.english_answer(facts, agency),),
+                ANSWERED,
+                facts[0].topic,
+                agency=agency.id,
+                gate_reason="English terms named",
+                fact_ids=tuple(f.id for f in facts),
+            )
         route = service.routing.route_english(text)
         agencies = [route.agency] + [a for a in service.routing.agencies.values() if a.id != route.agency.id]
         return Reply(

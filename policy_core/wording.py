@@ -134,6 +134,30 @@ def english_reply(agencies: Sequence[Agency]) -> Message:
     )
 
 
+_ENGLISH_REGIONS = {"全国": "National rule", "北京": "Beijing", "深圳": "Shenzhen"}
+
+
+def english_answer(facts: Sequence[PolicyFact], agency: Agency) -> Message:
+    """A fact answered in English (its `english` answer), with the basis it rests on and where to go."""
+    region = _ENGLISH_REGIONS.get(facts[0].region, facts[0].region)
+    citations: list[str] = []
+    for fact in facts:
+        for basis in fact.basis:
+            if basis.cite() not in citations:
+                citations.append(basis.cite())
+    national = " This is the national rule; local details may differ." if facts[0].region == "全国" else ""
+    return Message(
+        f"[{region}] "
+        + " ".join(fact.english.answer for fact in facts)
+        + national
+        + f"\nBasis: {'; '.join(citations)}.\n"
+        + f"For your own case: {agency.name}, hotline {agency.hotline or '12345'}. "
+        + "I answer other questions in Chinese.",
+        details=details(facts),
+        fact_ids=tuple(f.id for f in facts),
+    )
+
+
 # --- hand-off ------------------------------------------------------------------------------------
 def handoff_queued(reason: str, queued: bool) -> Message:
     start = "已为您转接人工客服，" if queued else "正在为您转接人工客服，"

@@ -66,6 +66,8 @@ def _edit(path: Path, change):
         (lambda d: d["facts"][3].pop("subject"), "missing required field 'subject'"),
         (lambda d: d["facts"][3]["rule"].update(kind="magic"), "unknown rule kind"),
         (lambda d: d["facts"][3]["subject"][1].append("re:(几号"), "bad pattern term"),
+        (lambda d: d["facts"][3].update(english={"subject": [["when"]]}), "missing required field 'answer'"),
+        (lambda d: d["facts"][3].update(english="when"), "field 'english' must be a mapping"),
     ],
 )
 def test_bad_fact_is_reported_with_file_and_entry(kb_copy, change, problem):

@@ -77,6 +77,40 @@ def test_english_gets_an_english_reply_with_the_agency(service):
 
 
 @pytest.mark.parametrize(
+    "text, topic, expected, basis",
+    [
+        (
+            "When does the money arrive in my medical insurance personal account?",
+            "account_arrival",
+            "5 March",
+            "第158号",
+        ),
+        ("How many years must I pay to get a pension?", "pension_years", "15 years", "第十六条"),
+        ("How long can I get unemployment benefit?", "unemployment_benefit_period", "24 months", "第四十六条"),
+        ("Can I deposit money into my medical account?", "account_deposit", "No.", "第158号"),
+    ],
+)
+def test_top_questions_in_english_are_answered_in_english_with_their_basis(service, text, topic, expected, basis):
+    reply, said = ask(service, text)
+    assert reply.outcome == ANSWERED and reply.topic == topic and reply.fact_ids
+    assert expected in said and "Basis:" in said and basis in said and "hotline" in said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I get a replacement social security card?",
+        "How do I apply for unemployment benefit online?",  # asks a procedure no English answer gives
+        "How much pension will I get after 20 years?",
+        "Where can I check my medical account balance?",
+    ],
+)
+def test_other_english_questions_get_no_fact(service, text):
+    reply, said = ask(service, text)
+    assert reply.outcome != ANSWERED and not reply.fact_ids and "Chinese" in said
+
+
+@pytest.mark.parametrize(
     "text, topic, expected",
     [
         ("我交了7年失业保险，能领多久失业金", "unemployment_benefit_period", "18个月"),
