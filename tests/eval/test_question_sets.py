@@ -1,10 +1,11 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/` (v5): written by an author who never saw data/, knowledge/ or the other sets; measured once
-  before and once after the tuning round on tuning5, never tuned on.
-- `tuning1/` … `tuning5/`: written the same way by other authors (tuning4 and tuning5 were the v3 and v4
-  held-out sets); the answerability thresholds and the knowledge terms were tuned on them, so they are
-  regression checks, not estimates.
+- `heldout/` (v7): written by three authors (one per set) who never saw data/, knowledge/, tests/ or the other
+  sets; measured once on the code before the tuning round on tuning6 and tuning7, and once after it. Never
+  tuned on.
+- `tuning1/` … `tuning7/`: written the same way by other authors (tuning4 … tuning7 were the v3 … v6
+  held-out sets, each measured before it was tuned on); the answerability thresholds and the knowledge
+  terms were tuned on them, so they are regression checks, not estimates.
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -24,11 +25,17 @@ pytestmark = pytest.mark.model
 REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate)
+# The held-out set's level after the tuning round on tuning6 and tuning7 (measured: 12/236 wrong-topic, 89.0%
+# right agency, 89.3% colloquial, 71.1% law), minus a small margin. The issue's goals are well above it.
+HELDOUT_FLOORS = (0.06, 0.87, 0.87, 0.69)
 FLOORS = {
-    "heldout": (0.05, 0.86, 0.85, 0.83),
+    "heldout": HELDOUT_FLOORS,
     # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (one more like it in tuning5),
     # while the end-to-end tests want the pension-amount fact's hand-off to a person who can read the records.
-    "tuning5": (0.02, 0.88, 0.88, 0.9),
+    # tuning5's false-premise questions forbid repeating the wrong date, which the correction does ("不是2月5日").
+    "tuning7": (0.02, 0.96, 0.97, 0.86),
+    "tuning6": (0.015, 0.93, 0.9, 0.91),
+    "tuning5": (0.02, 0.91, 0.9, 0.91),
     "tuning4": (0.005, 0.98, 0.96, 0.95),
     "tuning1": (0.0, 0.98, 0.97, 0.94),
     "tuning2": (0.0, 0.97, 0.98, 0.95),
