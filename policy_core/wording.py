@@ -419,11 +419,8 @@ def with_rule(fact: PolicyFact, agency: Agency, computed: str, ask: str = "") ->
     return Message(body, details=details([fact]), fact_ids=(fact.id,))
 
 
-def severance_computed(years: str, months: float) -> str:
-    return (
-        f"您在本单位工作{years}，经济补偿是{_wage_months(months)}的工资。"
-        "规则：每满一年支付一个月工资；六个月以上不满一年的按一年算，不满六个月的支付半个月工资。"
-    )
+# 劳动合同法 第四十七条, said with every computed severance.
+_SEVERANCE_RULE = "经济补偿每满一年支付一个月工资；六个月以上不满一年的按一年算，不满六个月的支付半个月工资"
 
 
 def _wage_months(months: float) -> str:
@@ -431,24 +428,26 @@ def _wage_months(months: float) -> str:
     return f"{whole}个月" if months == whole else ("半个月" if whole == 0 else f"{whole}个半月")
 
 
+def severance_computed(years: str, months: float) -> str:
+    # Not every ending of a contract is paid (a dismissal for the worker's fault is not): the amount is said
+    # for the cases the answer lists.
+    return f"属于应当支付经济补偿的情形的，按您在本单位工作{years}计算，经济补偿是{_wage_months(months)}的工资。规则：{_SEVERANCE_RULE}。"
+
+
 def unlawful_dismissal_computed(years: str, severance: float, compensation: float) -> str:
     return (
         f"您在本单位工作{years}，经济补偿是{_wage_months(severance)}的工资；单位违法解除劳动合同、您不要求继续履行的，"
-        f"赔偿金是经济补偿的二倍，即{_wage_months(compensation)}的工资。"
-        "规则：经济补偿每满一年一个月工资，六个月以上不满一年按一年算，不满六个月的支付半个月工资；赔偿金按其二倍支付。"
+        f"赔偿金是经济补偿的二倍，即{_wage_months(compensation)}的工资。规则：{_SEVERANCE_RULE}；赔偿金按其二倍支付。"
     )
 
 
 def double_pay_computed(months: int, owed: int) -> str:
+    rule = "单位应当自用工之日起一个月内订立书面劳动合同；超过一个月不满一年未订立的，应当每月支付二倍的工资"
     if owed == 0:
-        return (
-            f"您入职{months}个月。单位应当自用工之日起一个月内订立书面劳动合同；超过一个月不满一年仍未订立的，"
-            "应当每月向您支付二倍的工资。"
-        )
+        return f"您入职{months}个月。{rule}。"
     return (
-        f"您入职{months}个月仍未签书面劳动合同。单位自用工之日起超过一个月不满一年未订立书面劳动合同的，"
-        f"应当每月支付二倍的工资：从第二个月算起，您可以主张{owed}个月的二倍工资差额（最多11个月）；"
-        "满一年仍未订立的，视为已订立无固定期限劳动合同。"
+        f"您入职{months}个月仍未签书面劳动合同。{rule}：从第二个月算起，您可以主张{owed}个月的二倍工资差额"
+        "（最多11个月）；满一年仍未订立的，视为已订立无固定期限劳动合同。"
     )
 
 

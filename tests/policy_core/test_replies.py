@@ -103,6 +103,8 @@ def test_top_questions_in_english_are_answered_in_english_with_their_basis(servi
         "How do I apply for unemployment benefit online?",  # asks a procedure no English answer gives
         "How much pension will I get after 20 years?",
         "Where can I check my medical account balance?",
+        "How long does it take to get unemployment benefit approved?",  # processing, not the period
+        "How many days of paid leave do I get after a work injury?",
     ],
 )
 def test_other_english_questions_get_no_fact(service, text):
@@ -277,6 +279,26 @@ def test_severance_is_computed_from_the_time_worked(service):
     assert reply.outcome == ANSWERED and "3年8个月" in said and "4个月" in said and "第四十七条" in said
     _, said = ask(service, "经济补偿怎么算", "severance_for_unpaid_ss")
     assert "每满一年支付一个月工资" in said and "工作了多久" in said
+
+
+def test_a_computed_severance_is_said_for_the_cases_that_are_paid(service):
+    # A dismissal for the worker's fault is not paid: the amount is given only for the cases the answer lists.
+    reply, said = ask(service, "公司裁员把我裁了，干了两年，补偿几个月", "severance_cases")
+    assert reply.outcome == ANSWERED and "属于应当支付经济补偿的情形的" in said and "2个月" in said
+
+
+@pytest.mark.parametrize(
+    "text, nlu_topic",
+    [
+        # When withdrawn money arrives is not when one may withdraw.
+        ("公积金提取后我的钱几号到账", "account_arrival"),
+        # The residents' scheme's flat basic pension is not the employees' pension.
+        ("城乡居民养老保险的基础养老金每个月多少钱 我们是甘肃的", "ss_pension_amount"),
+    ],
+)
+def test_a_fact_about_something_else_is_not_given(service, text, nlu_topic):
+    reply, _ = ask(service, text, nlu_topic)
+    assert reply.outcome != ANSWERED and not reply.fact_ids
 
 
 def test_unlawful_dismissal_and_double_pay_are_computed(service):

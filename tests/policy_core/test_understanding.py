@@ -66,6 +66,7 @@ def test_english_is_recognized():
         ("离退休人员", []),
         ("我已经不上班了，每月拿养老金，医保存折几号有钱", [C.RETIRED]),
         ("俺跟俺爹 俺上班他退了 七月份的钱都啥时候到", [C.IN_SERVICE, C.RETIRED]),
+        ("我爸退休了，我弟还在上学，五月的医保钱几号到", [C.RETIRED]),  # 还在上学 is no job
         ("我和我爷爷 他退休好多年了 我刚参加工作 九月的医保钱各几号到", [C.RETIRED, C.IN_SERVICE]),
     ],
 )
@@ -141,6 +142,7 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         ("我想知道隔壁老李家儿子社保交没交 你给查查", True),
         ("我闺女在外地上班，她养老保险交了几个月你给我查查", True),
         ("帮我查一下我老爸的养老保险缴费记录，他八十了", True),
+        ("我是城乡居民，帮我查一下我的缴费记录", False),  # the resident's own records
         # Being caught ("被查到") or a fee's name ("诊查费") looks nothing up.
         ("去年我去湛江看我姑，医院收了二十块诊查费，回深圳申请报销说这张票据不行", False),
         ("用朋友的医保卡去看病拿药，被查到了会罚款吗？", False),
