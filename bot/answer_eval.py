@@ -7,6 +7,7 @@ Used by the tests (tests/eval/) and the benchmark. Each question is a fresh conv
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -69,10 +70,21 @@ def ask(service: PolicyService, parser: Parser, text: str):
     return reply, "\n".join(m.plain() for m in reply.messages)
 
 
+_NUMERALS = "0123456789〇零一二三四五六七八九十"
+
+
+def _says(said: str, option: Any) -> bool:
+    """Whether the reply contains the option; a number is not found inside a longer one ("1月5日" in "11月5日")."""
+    option = str(option)
+    if not option or option[0] not in _NUMERALS:
+        return option in said
+    return re.search(f"(?<![{_NUMERALS}]){re.escape(option)}", said) is not None
+
+
 def _missing(item: dict[str, Any], said: str) -> list[str]:
     """The `expect` groups of which the reply contains no option."""
     groups = [g if isinstance(g, list) else [g] for g in item.get("expect") or []]
-    return [f"missing one of {options}" for options in groups if not any(str(o) in said for o in options)]
+    return [f"missing one of {options}" for options in groups if not any(_says(said, o) for o in options)]
 
 
 def _verdict(item: dict[str, Any], reply, said: str, problems: list[str], *keys: str) -> Verdict:
@@ -97,7 +109,7 @@ def check_out_of_knowledge(service: PolicyService, parser: Parser, item: dict[st
 
 def check_expectations(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
     reply, said = ask(service, parser, item["text"])
-    problems = _missing(item, said) + [f"says {bad}" for bad in item.get("forbid") or [] if str(bad) in said]
+    problems = _missing(item, said) + [f"says {bad}" for bad in item.get("forbid") or [] if _says(said, bad)]
     if item.get("kind") == "other_person" and reply.outcome != DECLINED:
         problems.append("did not decline a request for someone else's records")
     return _verdict(item, reply, said, problems, "kind", "expect", "forbid")

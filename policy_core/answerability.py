@@ -66,6 +66,12 @@ class GateSettings:
     stated_figures: tuple[tuple[re.Pattern, re.Pattern], ...] = ()
     # English questions asking what no English answer covers (how to apply, the local amount …).
     english_uncovered_aspects: tuple[str, ...] = ()
+    # A question naming the subject, neither the aspect nor close to an example: NLU's first choice this sure
+    # by this margin (residents tell a story; the aspect words are theirs, not the fact's).
+    min_confidence_by_nlu: float = 1.01
+    min_margin_by_nlu: float = 1.01
+    # An answer stating an amount, a share or a multiple answers a figure question.
+    figure_answer: Optional[re.Pattern] = None
 
 
 @dataclass(frozen=True)
@@ -97,9 +103,23 @@ def load_gate_settings(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> GateSet
                 for pair in (raw.get("stated_figures") or {}).values()
             ),
             tuple(str(a).lower() for a in raw.get("english_uncovered_aspects") or ()),
+            float(thresholds.get("min_confidence_by_nlu", 1.01)),
+            float(thresholds.get("min_margin_by_nlu", 1.01)),
+            re.compile(raw["figure_answer"]) if raw.get("figure_answer") else None,
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as error:
         raise KnowledgeBaseError(SETTINGS_FILE, "-", f"bad answerability settings: {error}") from error
+
+
+# A last clause this long names its own question ("想问问失业金最长能领几个月"), not only a "能报吗".
+MIN_CLAUSE_LENGTH = 8
+_CLAUSE_BREAK = re.compile(r"[\s，。？！,.?!；;：:、]+")
+
+
+def last_clause(text: str) -> str:
+    """The question's last clause ("…我现在回老家了 想问问失业金最长能领几个月" → "想问问失业金最长能领几个月")."""
+    parts = [p for p in _CLAUSE_BREAK.split(text) if p]
+    return parts[-1] if parts else text
 
 
 def names_thing(fact: PolicyFact, text: str) -> bool:
@@ -111,17 +131,22 @@ def names_aspect(fact: PolicyFact, text: str) -> bool:
 
 
 def asks_uncovered_aspect(fact: PolicyFact, text: str, settings: GateSettings) -> bool:
-    """An aspect no fact answers (补办, 怎么查 …) counts unless one of the fact's own terms contains it; a
+    """A term the fact says it is not about counts; an aspect no fact answers (补办, 怎么查 …) counts unless one of the fact's own terms contains it; a
     figure the answer must state (能领多少钱, 交满多少年, 要多长时间) counts unless the fact's answer states
     one; a procedure (怎么办理, 去哪打印) or a figure (多少钱, 几成) counts unless the fact says it answers
     that kind."""
+    if any(term_in(term, text) for term in fact.not_about):
+        return True
     own_terms = [term for group in fact.subject for term in group if not term.startswith(PATTERN_PREFIX)]
     if any(aspect in text and not any(aspect in term for term in own_terms) for aspect in settings.uncovered_aspects):
         return True
     # A fact that hands the resident to a person who can read their records (养老金能拿多少) answers the figure that way.
     if not fact.handoff and any(q.search(text) and not a.search(fact.answer) for q, a in settings.stated_figures):
         return True
-    return any(kind not in fact.answers and pattern.search(text) for kind, pattern in settings.question_kinds)
+    answers = set(fact.answers)
+    if settings.figure_answer is not None and settings.figure_answer.search(fact.answer):
+        answers.add("figure")
+    return any(kind not in answers and pattern.search(text) for kind, pattern in settings.question_kinds)
 
 
 def uncovered_examples(routing, knowledge: KnowledgeBase, terms_per_subject: int = 2) -> list[str]:
@@ -143,12 +168,21 @@ class AnswerabilityGate:
         self.settings = settings
         self._examples = {topic: [q for q in knowledge.questions_of(topic)] for topic in knowledge.topics}
 
-    def similarity(self, topic: str, text: str) -> float:
+    def similarity(self, topic: str, text: str, last_clause_too: bool = False) -> float:
+        """rapidfuzz ratio to the closest example; with `last_clause_too`, of the whole question or of its last
+        clause if that is a question of its own (residents tell the story first and ask at the end)."""
         examples = self._examples.get(topic) or []
         if not examples or not text:
             return 0.0
-        best = process.extractOne(text, examples, scorer=fuzz.ratio)
-        return float(best[1]) if best else 0.0
+        parts = {text}
+        clause = last_clause(text)
+        if last_clause_too and len(clause) >= MIN_CLAUSE_LENGTH:
+            parts.add(clause)
+        best = 0.0
+        for part in parts:
+            found = process.extractOne(part, examples, scorer=fuzz.ratio)
+            best = max(best, float(found[1]) if found else 0.0)
+        return best
 
     def decide(self, text: str, ranking: Sequence[tuple[str, float]]) -> GateDecision:
         """The topic to answer, or None with the reason the nearest candidates were refused.
@@ -256,7 +290,7 @@ class AnswerabilityGate:
         if len(named) != 1:
             return None
         topic = named.pop()
-        similarity = self.similarity(topic, text)
+        similarity = self.similarity(topic, text, last_clause_too=True)
         if similarity < self.settings.min_similarity_by_words:
             return None
         return GateDecision(topic, 0.0, similarity, "only topic whose subject and aspect are named")
@@ -284,4 +318,11 @@ class AnswerabilityGate:
             and similarity >= settings.min_similarity_without_aspect
         ):
             return GateDecision(topic, confidence, similarity, "subject named, NLU sure, close to an example")
+        if (
+            allow_without_aspect
+            and is_top
+            and confidence >= settings.min_confidence_by_nlu
+            and margin >= settings.min_margin_by_nlu
+        ):
+            return GateDecision(topic, confidence, similarity, "subject named, NLU very sure")
         return GateDecision(None, confidence, similarity, "aspect not named")

@@ -27,8 +27,8 @@ LAW_RULE_KINDS = (
     "double_pay_months",
 )
 ROUTE_IDS = ("medical_security", "hrss", "housing_fund", "other")
-# Files in knowledge/ that hold no facts: sources, the routing table and the answerability settings.
-NOT_FACT_FILES = ("sources.yml", "routing.yml", "answerability.yml")
+# Files in knowledge/ that hold no facts: sources, the routing table, the answerability and spelling settings.
+NOT_FACT_FILES = ("sources.yml", "routing.yml", "answerability.yml", "spelling.yml")
 _TOPIC_RE = re.compile(r"[a-z][a-z0-9_]{1,59}")
 # Folded YAML joins lines with spaces; Chinese text must not get them.
 _CJK_SPACE = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
@@ -134,6 +134,8 @@ class PolicyFact:
     local_note: Optional[str] = None
     needs_account: bool = False  # about the personal account: categories without one get that answer
     answers: tuple[str, ...] = ()  # question kinds the answer really gives: procedure, figure
+    # Terms of questions near the fact that it does not answer (三伏贴: 孕妇, 在家自己贴): never given for those.
+    not_about: tuple[str, ...] = ()
     english: Optional[EnglishVersion] = None  # the answer for a question asked in English
 
     def applies_to_category(self, category: Optional[PersonCategory]) -> bool:
@@ -290,6 +292,7 @@ def _parse_fact(raw: Any, index: int, file: str, sources: dict[str, Source]) -> 
         english=_parse_english(raw.get("english"), file, entry),
         needs_account=bool(raw.get("needs_account", False)),
         answers=_parse_answers(raw.get("answers"), file, entry),
+        not_about=_parse_subject([raw["not_about"]], file, entry)[0] if raw.get("not_about") else (),
     )
 
 

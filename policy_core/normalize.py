@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import opencc
 
+from .spelling import default_speller
+
 # Zero-width and direction marks carry no meaning and split words.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # Lone surrogates (undecodable bytes kept by a channel) cannot be encoded and mean nothing.
@@ -23,12 +25,13 @@ def _to_simplified() -> opencc.OpenCC:
 
 
 def normalize_text(text: str | None) -> str:
-    """Traditional → simplified (OpenCC), full-width → half-width letters and digits, one space at most."""
+    """Traditional → simplified (OpenCC), full-width → half-width letters and digits, sound-alike
+    misspellings of the key words corrected (spelling.py), one space at most."""
     if not text:
         return ""
     value = _SURROGATES.sub("", _INVISIBLE.sub("", str(text)))
     value = _FULL_WIDTH_ALNUM.sub(lambda m: unicodedata.normalize("NFKC", m.group()), value)
-    value = _to_simplified().convert(value)
+    value = default_speller().correct(_to_simplified().convert(value))
     return _SPACES.sub(" ", value).strip()
 
 

@@ -15,6 +15,7 @@ from .months import MonthParseError, YearMonth, parse_month
 from .normalize import is_english, normalize_text
 from .routing import Route
 from .rules import (
+    combined_unemployment_months,
     double_pay_months,
     format_years,
     injury_claim_deadline,
@@ -29,10 +30,12 @@ from .understanding import (
     amount_mentioned,
     asks_for_a_human,
     asks_for_someone_elses_records,
+    asks_for_someone_elses_records_english,
     categories_mentioned,
     days_mentioned,
     months_mentioned,
     service_years_mentioned,
+    unclaimed_months_mentioned,
     years_mentioned,
 )
 
@@ -87,6 +90,11 @@ def respond(service: PolicyService, question: Question) -> Reply:
     if not text:
         return Reply((wording.NOT_UNDERSTOOD,), NOT_UNDERSTOOD)
     if is_english(text):
+        if asks_for_someone_elses_records_english(text):
+            agency = service.routing.route_english(text).agency
+            if agency.id == "other":
+                agency = service.routing.agency("medical_security" if "medical" in text.lower() else "hrss")
+            return Reply((wording.english_other_persons_records(agency),), DECLINED, agency=agency.id)
         facts = service.gate.english_facts(text)
         if facts:
             agency = service.routing.agency(facts[0].route or "other")
@@ -213,6 +221,15 @@ def _answer(service: PolicyService, topic: str, text: str, question: Question, w
         facts = narrowed or facts
     agency = service.routing.agency(facts[0].route) if facts[0].route else None
     messages = [wording.fact_answer(facts, agency)]
+    # Two people, one of a category without a personal account ("我在职，我老婆是人才中心参保的"): say that first.
+    if len(categories) > 1 and any(f.needs_account for f in facts):
+        without = [
+            e
+            for e in (_eligibility(service, c, question.regions) for c in categories)
+            if e is not None and not e.rule.has_account
+        ]
+        if without:
+            messages.insert(0, wording.fact_answer(without, None))
     handoff = next((f.handoff for f in facts if f.handoff), None)
     offer = any(f.offer_handoff for f in facts) and not handoff
     if offer:
@@ -354,7 +371,12 @@ def _law_rule(service, topic, fact, rule: LawRule, text, categories, why) -> Rep
     if rule.kind == "unemployment_period":
         years = years_mentioned(text)
         ask = wording.ASK_YEARS
-        if years is not None:
+        unclaimed = unclaimed_months_mentioned(text)
+        if years is not None and unclaimed and years >= 1:
+            new_months = unemployment_period(years).longest_months
+            total = combined_unemployment_months(years, unclaimed)
+            computed = wording.unemployment_combined_computed(format_years(years), new_months, unclaimed, total)
+        elif years is not None:
             period = unemployment_period(years)
             computed = wording.unemployment_computed(format_years(years), period.longest_months)
     elif rule.kind == "pension_years":

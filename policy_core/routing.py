@@ -73,9 +73,10 @@ class RoutingTable:
 
     def route_english(self, text: str) -> Route:
         lowered = text.lower()
-        for agency in self.agencies.values():
-            if any(term in lowered for term in agency.english_terms):
-                return Route(agency)
+        # The longest term named wins ("an appointment at a hospital" is about booking, not medical insurance).
+        found = [(len(t), a) for a in self.agencies.values() for t in a.english_terms if t in lowered]
+        if found:
+            return Route(max(found, key=lambda pair: pair[0])[1])
         return Route(self.agency(FALLBACK_AGENCY), None, in_domain=False)
 
     def route(self, text: str) -> Route:

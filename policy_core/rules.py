@@ -33,6 +33,15 @@ def unemployment_period(years: float) -> UnemploymentPeriod:
     return UnemploymentPeriod(years, months)
 
 
+UNEMPLOYMENT_LONGEST_MONTHS = 24
+
+
+def combined_unemployment_months(years: float, unclaimed_months: int) -> int:
+    """社会保险法 第四十六条: after new employment, the new period and the months left unclaimed from the last one
+    are added up, to 24 months at most."""
+    return min(UNEMPLOYMENT_LONGEST_MONTHS, unemployment_period(years).longest_months + unclaimed_months)
+
+
 @dataclass(frozen=True)
 class InjuryClaimDeadline:
     accident: date

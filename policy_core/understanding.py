@@ -137,6 +137,10 @@ _CATEGORY_WORDS: tuple[tuple[str, Optional[PersonCategory], bool], ...] = (("离
 
 # Someone else's personal records: the assistant never looks them up for a third party.
 _THIRD_PARTY = (
+    "闺蜜",
+    "师傅",
+    "徒弟",
+    "哥们",
     "邻居",
     "别人",
     "他人",
@@ -232,8 +236,17 @@ _RECORDS = (
     "缴费情况",
     "缴费基数",
     "到账多少",
+    "缴到哪",
+    "缴到几月",
+    "交到哪个月",
+    "断缴",
+    "有没有断",
+    "进了没",
+    "进没进",
 )
-_LOOKUP = ("查", "看看", "看一下", "看一眼", "告诉我", "帮我", "调出", "打印", "打一份", "给我看", "多少")
+# The employer's duty to tell its staff ("单位是不是要每年跟员工公布社保费交了多少") is a policy question.
+_TO_STAFF = re.compile(r"(?:跟|向|对|给)(?:全体)?(?:员工|职工)(?:们)?(?:公布|公开|告知|通报|说明|书面告知)")
+_LOOKUP = ("查", "看看", "看一下", "看下", "看一眼", "告诉我", "帮我", "调出", "打印", "打一份", "给我看", "多少")
 # Words holding "查" that look nothing up ("体检查出点小毛病").
 _NOT_LOOKUP = re.compile(r"检查|查出|调查|被查|查到了|查处|查实|抽查|核查|稽查")
 # People who are not family: even what they receive ("王大爷的养老金每个月有多少") is their own record.
@@ -287,7 +300,9 @@ _ALIAS = re.compile(
     r"(?<![我你他她])(?:小|老)[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯董程曹袁邓许沈彭吕苏卢蒋蔡贾丁魏薛叶潘杜夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔毛邱秦江史顾侯邵孟万段雷钱汤尹黎常武乔贺龚](?:的|家)|[王李张刘陈杨赵黄周吴徐孙胡朱]某"
 )
 # A look-up in the strict sense, and the personal accounts it could be about ("帮我查一下我爸的医保账户").
-_STRICT_LOOKUP = re.compile(r"(?:帮|给|替|能|你|想|要)(?:我|忙|他|她)?查|查(?:一下|一查|查|下|询|看)|调出|调取")
+_STRICT_LOOKUP = re.compile(
+    r"(?:帮|给|替|能|你|想|要)(?:我|忙|他|她)?查|查(?:一下|一查|查|下|询|看)|调出|调取|帮(?:我|忙)?看(?:下|一下|看)"
+)
 _ACCOUNTS = (
     "账户",
     "帐户",
@@ -302,6 +317,7 @@ _ACCOUNTS = (
     "失业金",
     "公积金",
     "结果",
+    "医保钱",
     "交了几",
 )
 _NAMED_PERSON = re.compile(
@@ -503,6 +519,24 @@ def years_mentioned(text: str) -> Optional[float]:
     return None
 
 
+_UNCLAIMED_RE = re.compile(r"(?:还剩|剩下|剩了|还有)\s*(?P<left>\d{1,2})\s*个\s*月")
+_ENTITLED_RE = re.compile(r"(?:本来|原来|当时|上回|上次|第一次)?(?:能|可以|该)领\s*(?P<entitled>\d{1,2})\s*个\s*月")
+_CLAIMED_RE = re.compile(r"(?:只)?领了\s*(?P<claimed>\d{1,2})\s*个\s*月")
+
+
+def unclaimed_months_mentioned(text: str) -> Optional[int]:
+    """Months of unemployment benefit left unclaimed from an earlier spell ("还剩6个月没领", "本来能领18个月
+    领了10个月"), which 社会保险法 第四十六条 adds to the new entitlement."""
+    value = arabic_numerals(text)
+    left = _UNCLAIMED_RE.search(value)
+    if left:
+        return int(left.group("left"))
+    entitled, claimed = _ENTITLED_RE.search(value), _CLAIMED_RE.search(value)
+    if entitled and claimed and int(claimed.group("claimed")) <= int(entitled.group("entitled")):
+        return int(entitled.group("entitled")) - int(claimed.group("claimed"))
+    return None
+
+
 def service_years_mentioned(text: str) -> Optional[float]:
     """Time worked for one employer ("干了3年零8个月", "工作8个月"): years, months alone included."""
     years = years_mentioned(text)
@@ -560,8 +594,23 @@ def asks_for_a_human(text: str) -> bool:
     return any(word in text for word in _HUMAN_WORDS)
 
 
+_ENGLISH_OTHER_OWNER = re.compile(
+    r"\b(?:my|our)\s+(?:colleague|coworker|co-worker|neighbou?r|friend|boss|employee|tenant|landlord|ex-wife|ex-husband"
+    r"|mother|father|mom|mum|dad|wife|husband|son|daughter|brother|sister|grandmother|grandfather|parents?)'?s?\b"
+    r"|\b(?:someone else|another person|other people|somebody else)\b|\b[A-Z][a-z]+ [A-Z][a-z]+'s\b"
+)
+_ENGLISH_RECORDS = re.compile(r"\b(?:balance|records?|contributions?|history|statement|how much|account|paid)\b", re.I)
+_ENGLISH_LOOKUP = re.compile(r"\b(?:check|look up|lookup|find out|see|tell me|show me|query)\b", re.I)
+
+
+def asks_for_someone_elses_records_english(text: str) -> bool:
+    """The English form of asks_for_someone_elses_records ("Can you check my colleague Li Na's account balance?")."""
+    return bool(_ENGLISH_OTHER_OWNER.search(text) and _ENGLISH_RECORDS.search(text) and _ENGLISH_LOOKUP.search(text))
+
+
 def asks_for_someone_elses_records(text: str) -> bool:
     """A request to look up another person's balance or records ("帮我查一下我邻居张三的医保账户还剩多少钱")."""
+    text = _TO_STAFF.sub(" ", text)
     if not any(word in _NOT_LOOKUP.sub(" ", text) for word in _LOOKUP):
         return False
     records = any(word in text for word in _RECORDS)
@@ -573,9 +622,10 @@ def asks_for_someone_elses_records(text: str) -> bool:
     someone = stranger or any(word in text for word in _THIRD_PARTY) or _KIN.search(text) or _ALIAS.search(text)
     if someone and _STRICT_LOOKUP.search(_NOT_LOOKUP.sub(" ", text)) and any(word in text for word in _ACCOUNTS):
         return True
+    named = _NAMED_PERSON.search(text)
+    named = bool(named) and not named.group("name").startswith(("我", "自己", "一下", "本人"))
+    if named and any(word in text for word in _STRANGERS_AMOUNTS):  # "查一下李建国的养老金每月多少"
+        return True
     if not records:
         return False
-    if someone:
-        return True
-    named = _NAMED_PERSON.search(text)
-    return bool(named) and not named.group("name").startswith(("我", "自己", "一下", "本人"))
+    return bool(someone) or named

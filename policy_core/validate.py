@@ -14,6 +14,7 @@ from .knowledge_base import DEFAULT_KNOWLEDGE_DIR, KnowledgeBaseError, load_know
 from .knowledge_edit import DRAFTS_DIR
 from .law_texts import all_citation_problems
 from .routing import load_routing_table
+from .spelling import load_spelling_settings
 
 
 def main(directory: str = str(DEFAULT_KNOWLEDGE_DIR)) -> int:
@@ -21,6 +22,7 @@ def main(directory: str = str(DEFAULT_KNOWLEDGE_DIR)) -> int:
         knowledge = load_knowledge_base(directory)
         load_routing_table(directory)
         load_gate_settings(directory)
+        load_spelling_settings(directory)
     except KnowledgeBaseError as error:
         print(f"knowledge/{error}", file=sys.stderr)
         return 1

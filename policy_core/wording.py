@@ -134,6 +134,15 @@ def english_reply(agencies: Sequence[Agency]) -> Message:
     )
 
 
+def english_other_persons_records(agency: Agency) -> Message:
+    return Message(
+        "Sorry, I cannot look up another person's account balance, contributions or other records, and please do "
+        "not send me their ID numbers. Only the insured person, or someone they authorize in writing, can ask for "
+        f"them, with ID, at {agency.name}; the person can also check their own records through the official "
+        f"channels. Hotline: {agency.hotline or '12345'}."
+    )
+
+
 _ENGLISH_REGIONS = {"全国": "National rule", "北京": "Beijing", "深圳": "Shenzhen"}
 
 
@@ -448,6 +457,16 @@ def double_pay_computed(months: int, owed: int) -> str:
     return (
         f"您入职{months}个月仍未签书面劳动合同。{rule}：从第二个月算起，您可以主张{owed}个月的二倍工资差额"
         "（最多11个月）；满一年仍未订立的，视为已订立无固定期限劳动合同。"
+    )
+
+
+def unemployment_combined_computed(years: str, new_months: int, unclaimed: int, total: int) -> str:
+    capped = "，按规定最长不超过24个月" if new_months + unclaimed > total else ""
+    return (
+        f"这次重新计算的缴费{years}，最长可领{new_months}个月；加上前次应领而未领的{unclaimed}个月，"
+        f"合计最长可以领{total}个月{capped}。"
+        "规则：重新就业后再次失业的，缴费时间重新计算，领取期限可与前次应领而未领的期限合并计算，最长不超过24个月；"
+        "满1年不足5年最长12个月，满5年不足10年最长18个月，10年以上最长24个月。"
     )
 
 

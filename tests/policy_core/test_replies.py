@@ -71,6 +71,18 @@ def test_someone_elses_account_is_declined(service):
     assert reply.outcome == DECLINED and "本人" in said and not reply.fact_ids
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you check my colleague Li Na's medical insurance account balance?",
+        "Check Wang Fang's pension records please",
+    ],
+)
+def test_someone_elses_records_asked_in_english_are_declined_in_english(service, text):
+    reply, said = ask(service, text)
+    assert reply.outcome == DECLINED and not reply.fact_ids and "authorize" in said and "cannot look up" in said
+
+
 def test_english_gets_an_english_reply_with_the_agency(service):
     reply, said = ask(service, "How do I get my housing provident fund money out?")
     assert "Chinese" in said and reply.agency == "housing_fund" and "12329" in said
@@ -88,6 +100,7 @@ def test_english_gets_an_english_reply_with_the_agency(service):
         ("How many years must I pay to get a pension?", "pension_years", "15 years", "第十六条"),
         ("How long can I get unemployment benefit?", "unemployment_benefit_period", "24 months", "第四十六条"),
         ("Can I deposit money into my medical account?", "account_deposit", "No.", "第158号"),
+        ("Can I put my own money into my Beijing medical insurance passbook?", "account_deposit", "No.", "第158号"),
     ],
 )
 def test_top_questions_in_english_are_answered_in_english_with_their_basis(service, text, topic, expected, basis):
@@ -119,6 +132,11 @@ def test_other_english_questions_get_no_fact(service, text):
         ("3月10号在车间受的伤，工伤认定什么时候之前要申请", "injury_claim_deadline", "2027年3月10日"),
         ("我交了12年社保，退休能按月领养老金吗", "pension_years", "还差3年"),
         ("单位欠了1万元社保，拖了60天，滞纳金多少", "late_contribution_fee", "300元"),
+        (
+            "上回失业还剩6个月没领，后来又交了2年，这回又失业了能领多久",
+            "unemployment_repeat_claim",
+            "合计最长可以领18个月",
+        ),
     ],
 )
 def test_computed_national_rules_show_the_rule(service, text, topic, expected):
@@ -332,3 +350,11 @@ def test_national_rules_added_from_the_law_texts(service, text, topic, article):
 def test_a_figure_only_a_person_can_compute_is_handed_off(service):
     reply, said = ask(service, "我交了25年社保，退休能拿多少钱", "ss_pension_amount", 0.95)
     assert reply.handoff_reason == "needs_personal_records" and "第十六条" in said
+
+
+def test_two_people_one_without_a_personal_account_hear_that_first(service):
+    reply, said = ask(
+        service, "我是在职的，我老婆是通过人才中心参保的，我们俩能不能往各自的医保存折里存钱", "account_deposit"
+    )
+    assert reply.outcome == ANSWERED
+    assert said.index("不建立基本医疗保险个人账户") < said.index("不能。个人不能向医疗保险个人账户存钱")

@@ -8,6 +8,7 @@ from policy_core.categories import PersonCategory as C
 from policy_core.months import YearMonth
 from policy_core.normalize import is_english, normalize_text
 from policy_core.rules import (
+    combined_unemployment_months,
     double_pay_months,
     format_years,
     injury_claim_deadline,
@@ -25,6 +26,7 @@ from policy_core.understanding import (
     days_mentioned,
     months_mentioned,
     service_years_mentioned,
+    unclaimed_months_mentioned,
     years_mentioned,
 )
 
@@ -147,6 +149,16 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         ("去年我去湛江看我姑，医院收了二十块诊查费，回深圳申请报销说这张票据不行", False),
         ("用朋友的医保卡去看病拿药，被查到了会罚款吗？", False),
         ("把医保卡借给亲戚用被查到了，会怎么处理我", False),
+        # The employer's duty to its staff is a policy question; an employee's own records are not ours to read.
+        ("单位是不是要每年跟员工公布社保费交了多少", False),
+        ("老板让我查下新员工的社保交了几年", True),
+        # A friend, a named person's monthly amount, a spouse by phone number, a gap in someone's payments.
+        ("我闺蜜医保存折的钱被人取了 能帮她查查流水吗", True),
+        ("查一下李建国的养老金每月多少", True),
+        ("我对象手机号13800001111 帮看下她的医保钱到账没", True),
+        ("能查一下我前夫的社保缴到哪个月了吗", True),
+        ("帮我看看我师傅老赵的医保钱这个月进了没", True),
+        ("我的医保钱这个月进了没", False),
     ],
 )
 def test_someone_elses_records(text, expected):
@@ -205,3 +217,22 @@ def test_time_worked_with_months_only():
 def test_a_sum_owed_written_in_chinese_numerals():
     assert amount_mentioned("欠了两万社保费拖了三个月") == 20000
     assert amount_mentioned("拖了3个月") is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("上回失业领了6个月还剩6个月没领 后来又上了两年班 这回又失业了 能领多久", 6),
+        ("第一次失业本来能领18个月 领了10个月就找到活了 新单位又交了2年", 8),
+        ("我交了7年失业保险，能领多久", None),
+        ("领了20个月，本来能领18个月", None),  # more claimed than entitled: no guess
+    ],
+)
+def test_months_left_unclaimed_from_an_earlier_spell(text, expected):
+    assert unclaimed_months_mentioned(text) == expected
+
+
+def test_a_new_period_and_the_unclaimed_months_are_added_up_to_24():
+    assert combined_unemployment_months(2, 6) == 18
+    assert combined_unemployment_months(2, 8) == 20
+    assert combined_unemployment_months(12, 10) == 24
