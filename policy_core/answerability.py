@@ -122,12 +122,17 @@ def last_clause(text: str) -> str:
     return parts[-1] if parts else text
 
 
+def _in(term: str, text: str) -> bool:
+    """A term in the text, or in the text without its spaces ("不按规定 申报" names 不按规定申报)."""
+    return term_in(term, text) or (" " in text and term_in(term, text.replace(" ", "")))
+
+
 def names_thing(fact: PolicyFact, text: str) -> bool:
-    return any(term_in(term, text) for term in fact.subject[0])
+    return any(_in(term, text) for term in fact.subject[0])
 
 
 def names_aspect(fact: PolicyFact, text: str) -> bool:
-    return all(any(term_in(term, text) for term in group) for group in fact.subject[1:])
+    return all(any(_in(term, text) for term in group) for group in fact.subject[1:])
 
 
 def asks_uncovered_aspect(fact: PolicyFact, text: str, settings: GateSettings) -> bool:

@@ -25,6 +25,7 @@ LAW_RULE_KINDS = (
     "severance_months",
     "unlawful_dismissal_months",
     "double_pay_months",
+    "injury_lump_sum",
 )
 ROUTE_IDS = ("medical_security", "hrss", "housing_fund", "other")
 # Files in knowledge/ that hold no facts: sources, the routing table, the answerability and spelling settings.

@@ -19,6 +19,7 @@ from .rules import (
     double_pay_months,
     format_years,
     injury_claim_deadline,
+    injury_lump_sum,
     late_fee,
     pension_years,
     severance_months,
@@ -33,9 +34,11 @@ from .understanding import (
     asks_for_someone_elses_records_english,
     categories_mentioned,
     days_mentioned,
+    disability_grade_mentioned,
     months_mentioned,
     service_years_mentioned,
     unclaimed_months_mentioned,
+    wage_mentioned,
     years_mentioned,
 )
 
@@ -417,6 +420,12 @@ def _law_rule(service, topic, fact, rule: LawRule, text, categories, why) -> Rep
         if amount is not None and days is not None:
             fee = late_fee(amount, days)
             computed = wording.late_fee_computed(fee.amount, fee.days, fee.fee)
+    elif rule.kind == "injury_lump_sum":
+        grade, wage = disability_grade_mentioned(text), wage_mentioned(text)
+        ask = wording.ASK_GRADE_WAGE
+        if grade is not None:
+            grant = injury_lump_sum(grade, wage)
+            computed = wording.injury_lump_sum_computed(grade, grant.months, wage, grant.amount)
     message = wording.with_rule(fact, agency, computed, ask)
     return _reply(topic, (message,), ANSWERED, categories, why=why)
 

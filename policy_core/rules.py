@@ -33,6 +33,22 @@ def unemployment_period(years: float) -> UnemploymentPeriod:
     return UnemploymentPeriod(years, months)
 
 
+# 工伤保险条例 第三十五条 to 第三十七条: the one-off disability grant in months of the worker's own wage, by grade.
+INJURY_LUMP_SUM_MONTHS = {1: 27, 2: 25, 3: 23, 4: 21, 5: 18, 6: 16, 7: 13, 8: 11, 9: 9, 10: 7}
+
+
+@dataclass(frozen=True)
+class InjuryLumpSum:
+    grade: int
+    months: int
+    amount: Optional[float]  # months × the wage, when the wage is known
+
+
+def injury_lump_sum(grade: int, wage: Optional[float] = None) -> InjuryLumpSum:
+    months = INJURY_LUMP_SUM_MONTHS[grade]
+    return InjuryLumpSum(grade, months, round(months * wage, 2) if wage else None)
+
+
 UNEMPLOYMENT_LONGEST_MONTHS = 24
 
 

@@ -3,7 +3,7 @@
 Residents type with pinyin input methods, so a wrong character usually sounds like the right one. A span is
 corrected to a key word (knowledge/spelling.yml) only when
 - it differs from the word in one character, and that character can be read like the word's (toneless pinyin,
-  any of its readings);
+  any of its readings, zh/z, ch/c, sh/s, l/n and -ng/-n taken as alike);
 - it is not itself a common word (jieba's dictionary: 一包, 记号, 工商 stay), and
 - it is whole words of the sentence, not part of one (以保证 is 以 + 保证: not 医保).
 """
@@ -32,6 +32,36 @@ def readings(char: str) -> frozenset[str]:
     if not "\u4e00" <= char <= "\u9fff":
         return frozenset()
     return frozenset(pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")[0] if char else ())
+
+
+def _blurred(reading: str) -> str:
+    """A reading as many speakers pronounce it: zh/ch/sh as z/c/s, l as n, -ing/-eng/-ang as -in/-en/-an
+    (养老经 for 养老金, 深证 for 深圳)."""
+    for hard, soft in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if reading.startswith(hard):
+            reading = soft + reading[2:]
+            break
+    if reading.startswith("l"):
+        reading = "n" + reading[1:]
+    for hard, soft in (("ing", "in"), ("eng", "en"), ("ang", "an")):
+        if reading.endswith(hard):
+            return reading[: -len(hard)] + soft
+    return reading
+
+
+@lru_cache(maxsize=4096)
+def sounds(char: str) -> frozenset[str]:
+    """The character's usual reading, blurred as in _blurred (its rarer readings only count exactly: 单 read
+    shan is not 伤)."""
+    from pypinyin import Style, pinyin
+
+    if not readings(char):
+        return frozenset()
+    return frozenset({_blurred(pinyin(char, style=Style.NORMAL, errors="ignore")[0][0])})
+
+
+def alike(typed: str, meant: str) -> bool:
+    return bool(readings(typed) & readings(meant) or sounds(typed) & sounds(meant))
 
 
 @dataclass(frozen=True)
@@ -79,7 +109,7 @@ class Speller:
                 for position in range(length):
                     key = span[:position] + WILDCARD + span[position + 1 :]
                     for word, at in self._patterns.get(key, ()):
-                        if span != word and readings(span[at]) & readings(word[at]):
+                        if span != word and alike(span[at], word[at]):
                             found.append((start, word))
         return found
 

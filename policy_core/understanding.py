@@ -238,6 +238,9 @@ _RECORDS = (
     "到账多少",
     "缴到哪",
     "缴到几月",
+    "卡号",
+    "账户情况",
+    "报销了多少",
     "交到哪个月",
     "断缴",
     "有没有断",
@@ -246,7 +249,24 @@ _RECORDS = (
 )
 # The employer's duty to tell its staff ("单位是不是要每年跟员工公布社保费交了多少") is a policy question.
 _TO_STAFF = re.compile(r"(?:跟|向|对|给)(?:全体)?(?:员工|职工)(?:们)?(?:公布|公开|告知|通报|说明|书面告知)")
-_LOOKUP = ("查", "看看", "看一下", "看下", "看一眼", "告诉我", "帮我", "调出", "打印", "打一份", "给我看", "多少")
+_LOOKUP = (
+    "查",
+    "看看",
+    "看一下",
+    "看下",
+    "发给我",
+    "发我",
+    "了解一下",
+    "了解下",
+    "看一眼",
+    "告诉我",
+    "帮我",
+    "调出",
+    "打印",
+    "打一份",
+    "给我看",
+    "多少",
+)
 # Words holding "查" that look nothing up ("体检查出点小毛病").
 _NOT_LOOKUP = re.compile(r"检查|查出|调查|被查|查到了|查处|查实|抽查|核查|稽查")
 # People who are not family: even what they receive ("王大爷的养老金每个月有多少") is their own record.
@@ -321,7 +341,8 @@ _ACCOUNTS = (
     "交了几",
 )
 _NAMED_PERSON = re.compile(
-    r"(?:帮我|给我|替我|帮忙)?查(?:一下|查|询)?(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是)"
+    r"(?:帮我|给我|替我|帮忙)?(?:查(?:询)?(?:一下|查|下)?|看看|看一下|看下|告诉我)"
+    r"(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是|\s)"
 )
 
 _DATE_RE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?P<day>\d{1,2})\s*[号日]")
@@ -350,11 +371,11 @@ _SEEN_ARRIVAL = re.compile(
 )
 _YEARS_RE = re.compile(r"(?P<years>\d{1,2}(?:\.\d)?)\s*(?:个)?\s*(?P<half>年半|年)")
 _MONTHS_COUNT_RE = re.compile(r"(?P<months>\d{1,3})\s*个\s*月")
-_AMOUNT_RE = re.compile(r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千|k|K)?\s*(?:多)?(?:元|块|块钱|rmb|RMB)")
+_AMOUNT_RE = re.compile(r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千|k|K|w|W)?\s*(?:多)?(?:元|块|块钱|rmb|RMB)")
 # A sum owed without 元 ("欠了2万", "欠了20000社保费": cn2an writes 两万 as 20000); not a count of days or months.
 _AMOUNT_BARE_RE = re.compile(
     r"(?:欠|拖欠|欠缴|少缴|少交|欠了|拖了)\D{0,6}?"
-    r"(?:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千)|(?P<plain>\d{3,})(?!\s*(?:个|天|日|年|月|号|次|%|\d)))"
+    r"(?:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千|w|W)|(?P<plain>\d{3,})(?!\s*(?:个|天|日|年|月|号|次|%|\d)))"
 )
 _DAYS_RE = re.compile(r"(?P<days>\d{1,4})\s*(?:天|日)(?!前)")
 _ACCIDENT_DATE = re.compile(r"(?:(?P<year>\d{4})\s*年)?\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[号日]")
@@ -537,6 +558,29 @@ def unclaimed_months_mentioned(text: str) -> Optional[int]:
     return None
 
 
+_GRADE_RE = re.compile(r"(?P<grade>10|[1-9])\s*级(?:伤残|残疾)?|伤残\s*(?P<after>10|[1-9])\s*级")
+_WAGE_RE = re.compile(
+    r"(?:本人工资|工资|月薪|月工资)\D{0,4}?(?P<wage>\d{3,6}(?:\.\d+)?)|(?P<monthly>\d{3,6})\s*(?:元|块)?\s*(?:一个月|每月|每个月)"
+)
+
+
+def disability_grade_mentioned(text: str) -> Optional[int]:
+    """The disability grade of a work injury ("评了一级", "九级伤残", "伤残五级"), 1 to 10."""
+    match = _GRADE_RE.search(arabic_numerals(text))
+    if not match:
+        return None
+    return int(match.group("grade") or match.group("after"))
+
+
+def wage_mentioned(text: str) -> Optional[float]:
+    """A monthly wage ("本人工资按6000算", "工资4500一个月")."""
+    # Digits as typed first: cn2an reads "4500一个月" as 45001个月.
+    match = _WAGE_RE.search(text) or _WAGE_RE.search(arabic_numerals(text))
+    if not match:
+        return None
+    return float(match.group("wage") or match.group("monthly"))
+
+
 def service_years_mentioned(text: str) -> Optional[float]:
     """Time worked for one employer ("干了3年零8个月", "工作8个月"): years, months alone included."""
     years = years_mentioned(text)
@@ -556,7 +600,7 @@ def amount_mentioned(text: str) -> Optional[float]:
         return float(match.group("plain"))
     amount = float(match.group("amount"))
     unit = match.group("unit")
-    if unit == "万":
+    if unit in ("万", "w", "W"):  # "5w": 五万, as typed on phones
         amount *= 10000
     elif unit in ("千", "k", "K"):
         amount *= 1000

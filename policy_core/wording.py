@@ -510,6 +510,19 @@ def late_fee_computed(amount: float, days: int, fee: float) -> str:
     )
 
 
+def injury_lump_sum_computed(grade: int, months: int, wage: Optional[float], amount: Optional[float]) -> str:
+    head = f"{grade}级伤残的一次性伤残补助金为{months}个月的本人工资"
+    if amount is not None:
+        head += f"；按本人工资每月{wage:g}元计算，为{amount:g}元（{wage:g}元×{months}个月）。"
+    else:
+        head += "。告诉我本人月工资，我可以帮您算出金额。"
+    return (
+        head + "规则：一级27个月，二级25个月，三级23个月，四级21个月，五级18个月，六级16个月，七级13个月，"
+        "八级11个月，九级9个月，十级7个月；本人工资按受伤前12个月平均月缴费工资计算，有保底和封顶。"
+    )
+
+
+ASK_GRADE_WAGE = "告诉我伤残等级和本人月工资（例如“九级，工资4500”），我可以帮您算出金额。"
 ASK_YEARS = "告诉我您累计缴费几年，我可以帮您算。"
 ASK_ACCIDENT_DATE = "告诉我受伤的日期（例如“3月10日”），我可以帮您算出申请截止日。"
 ASK_AMOUNT_DAYS = "告诉我欠缴金额和逾期天数（例如“欠1万元，逾期60天”），我可以帮您估算。"

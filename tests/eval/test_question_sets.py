@@ -1,11 +1,13 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/` (v7): written by three authors (one per set) who never saw data/, knowledge/, tests/ or the other
-  sets; measured once on the code before the tuning round on tuning6 and tuning7, and once after it. Never
-  tuned on.
-- `tuning1/` … `tuning7/`: written the same way by other authors (tuning4 … tuning7 were the v3 … v6
-  held-out sets, each measured before it was tuned on); the answerability thresholds and the knowledge
-  terms were tuned on them, so they are regression checks, not estimates.
+- `heldout/`: colloquial.yml and law.yml are v10, written by two authors who never saw data/, knowledge/, tests/ or
+  the other sets; measured once on the code before this round (90.5% colloquial, 75.0% law) and once after it,
+  never tuned on. Its out_of_knowledge.yml is v9's (its third author did not finish v10's): measured once before
+  the round (21/305 wrong-topic, 83.9% right agency), once after the first half of the round (20/305, 87.9%), then
+  tuned on, so its uncovered-question figure is a regression check like the tuning sets'.
+- `tuning1/` … `tuning10/`: written the same way by other authors (tuning4 … tuning10 were earlier held-out sets,
+  each measured before it was tuned on); the answerability thresholds and the knowledge terms were tuned on them,
+  so they are regression checks, not estimates. tuning10 holds v9's colloquial and law sets.
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -16,7 +18,7 @@ import json
 
 import pytest
 
-from bot.answer_eval import Parser, gate_figures, load_set, run_set, summary
+from bot.answer_eval import EVAL_DIR, Parser, gate_figures, load_set, run_set, summary
 from policy_core import PolicyService
 from policy_core.config import PROJECT_ROOT
 
@@ -24,22 +26,25 @@ pytestmark = pytest.mark.model
 
 REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
-# folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate)
-# The held-out set's level after the tuning round on tuning6 and tuning7 (measured: 12/236 wrong-topic, 89.0%
-# right agency, 89.3% colloquial, 71.1% law), minus a small margin. The issue's goals are well above it.
-HELDOUT_FLOORS = (0.06, 0.87, 0.87, 0.69)
+# folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
+# None where the folder has no such set.
+# heldout after this round: 94.8% colloquial, 81.9% law (v10); 5/305 wrong-topic, 97.1% right agency (v9, tuned on).
+HELDOUT_FLOORS = (0.025, 0.95, 0.93, 0.80)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
-    # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (one more like it in tuning5),
-    # while the end-to-end tests want the pension-amount fact's hand-off to a person who can read the records.
+    # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (more like it in tuning5, 8, 9,
+    # heldout), while the end-to-end tests want the pension-amount fact's hand-off to a person who can read the records.
     # tuning5's false-premise questions forbid repeating the wrong date, which the correction does ("不是2月5日").
-    "tuning7": (0.02, 0.96, 0.97, 0.86),
-    "tuning6": (0.015, 0.93, 0.9, 0.91),
-    "tuning5": (0.02, 0.91, 0.9, 0.91),
+    "tuning10": (None, None, 0.96, 0.86),
+    "tuning9": (0.03, 0.94, 0.95, 0.86),
+    "tuning8": (0.025, 0.96, 0.98, 0.88),
+    "tuning7": (0.01, 0.97, 0.97, 0.88),
+    "tuning6": (0.015, 0.94, 0.92, 0.93),
+    "tuning5": (0.02, 0.93, 0.91, 0.92),
     "tuning4": (0.005, 0.98, 0.96, 0.95),
     "tuning1": (0.0, 0.98, 0.97, 0.94),
-    "tuning2": (0.0, 0.97, 0.98, 0.95),
-    "tuning3": (0.0, 0.98, 0.97, 0.91),
+    "tuning2": (0.0, 0.97, 0.98, 0.96),
+    "tuning3": (0.0, 0.98, 0.96, 0.93),
 }
 
 
@@ -49,9 +54,11 @@ def scored():
     REPORT.mkdir(parents=True, exist_ok=True)
     found = {}
     for folder in FLOORS:
-        verdicts = {name: run_set(service, parser, folder, name) for name in SETS}
+        names = [name for name in SETS if (EVAL_DIR / folder / f"{name}.yml").exists()]
+        verdicts = {name: run_set(service, parser, folder, name) for name in names}
         report = {name: summary(v) for name, v in verdicts.items()}
-        report["gate"] = gate_figures(verdicts["out_of_knowledge"], verdicts["colloquial"])
+        if "out_of_knowledge" in verdicts:
+            report["gate"] = gate_figures(verdicts["out_of_knowledge"], verdicts["colloquial"])
         (REPORT / f"{folder}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         found[folder] = verdicts
     return found
@@ -69,7 +76,7 @@ def test_the_held_out_sets_are_large_enough(scored):
     assert len(subjects) >= 30
 
 
-@pytest.mark.parametrize("folder", FLOORS)
+@pytest.mark.parametrize("folder", [f for f in FLOORS if FLOORS[f][0] is not None])
 def test_uncovered_questions_get_no_policy_fact_and_the_right_agency(scored, folder):
     most_wrong, least_routed, _, _ = FLOORS[folder]
     verdicts = scored[folder]["out_of_knowledge"]

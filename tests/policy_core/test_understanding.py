@@ -12,6 +12,7 @@ from policy_core.rules import (
     double_pay_months,
     format_years,
     injury_claim_deadline,
+    injury_lump_sum,
     late_fee,
     pension_years,
     severance_months,
@@ -24,9 +25,11 @@ from policy_core.understanding import (
     asks_for_someone_elses_records,
     categories_mentioned,
     days_mentioned,
+    disability_grade_mentioned,
     months_mentioned,
     service_years_mentioned,
     unclaimed_months_mentioned,
+    wage_mentioned,
     years_mentioned,
 )
 
@@ -159,6 +162,15 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         ("能查一下我前夫的社保缴到哪个月了吗", True),
         ("帮我看看我师傅老赵的医保钱这个月进了没", True),
         ("我的医保钱这个月进了没", False),
+        # A named person after 看看/告诉我/查询一下, a sibling's statement sent over, a grid worker's "了解一下".
+        ("你帮我看看张建国的医保存折里有多少钱 身份证号我不知道", True),
+        ("查一下赵秀兰 1958年生的 她今年医保报销了多少", True),
+        ("能不能把我哥医保个人账户的流水发给我", True),
+        ("告诉我陈明的医保存折卡号", True),
+        ("查询一下刘伟 身份证110开头的 医保缴费明细", True),
+        ("我是小区网格员，想了解一下居民周大爷的医保账户情况", True),
+        ("查询一下医保缴费明细要带什么", False),
+        ("告诉我医保存折的钱什么时候到", False),
     ],
 )
 def test_someone_elses_records(text, expected):
@@ -216,6 +228,7 @@ def test_time_worked_with_months_only():
 
 def test_a_sum_owed_written_in_chinese_numerals():
     assert amount_mentioned("欠了两万社保费拖了三个月") == 20000
+    assert amount_mentioned("社保欠费滞纳金怎么算 欠5w 晚交了100天") == 50000
     assert amount_mentioned("拖了3个月") is None
 
 
@@ -236,3 +249,22 @@ def test_a_new_period_and_the_unclaimed_months_are_added_up_to_24():
     assert combined_unemployment_months(2, 6) == 18
     assert combined_unemployment_months(2, 8) == 20
     assert combined_unemployment_months(12, 10) == 24
+
+
+@pytest.mark.parametrize(
+    "text, grade, wage",
+    [
+        ("鉴定成一级伤残 本人工资按6000算 一次性伤残补助金能拿多少", 1, 6000),
+        ("九级伤残 本人工资4500一个月 一次性伤残补助金是多少钱", 9, 4500),
+        ("工伤评了十级，月薪8000", 10, 8000),
+        ("伤残五级能拿几个月", 5, None),
+        ("一次性伤残补助金怎么算", None, None),
+    ],
+)
+def test_disability_grade_and_wage(text, grade, wage):
+    assert disability_grade_mentioned(text) == grade and wage_mentioned(text) == wage
+
+
+def test_the_one_off_disability_grant_by_grade():
+    assert (injury_lump_sum(1, 6000).months, injury_lump_sum(1, 6000).amount) == (27, 162000)
+    assert injury_lump_sum(9, 4500).amount == 40500 and injury_lump_sum(10).amount is None
