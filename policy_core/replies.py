@@ -86,6 +86,13 @@ class Reply:
     subject: Optional[str] = None  # the routing subject of a question no fact answers (for the review page)
 
 
+def _records_agency(service: PolicyService, route: Route, medical: bool):
+    """Where a person's own records are kept: the subject's agency, else the medical or social-insurance one."""
+    if route.agency.id != "other":
+        return route.agency
+    return service.routing.agency("medical_security" if medical else "hrss")
+
+
 def respond(service: PolicyService, question: Question) -> Reply:
     if question.text.startswith("/") and question.intent:
         return _payload(service, question)
@@ -94,9 +101,7 @@ def respond(service: PolicyService, question: Question) -> Reply:
         return Reply((wording.NOT_UNDERSTOOD,), NOT_UNDERSTOOD)
     if is_english(text):
         if asks_for_someone_elses_records_english(text):
-            agency = service.routing.route_english(text).agency
-            if agency.id == "other":
-                agency = service.routing.agency("medical_security" if "medical" in text.lower() else "hrss")
+            agency = _records_agency(service, service.routing.route_english(text), "medical" in text.lower())
             return Reply((wording.english_other_persons_records(agency),), DECLINED, agency=agency.id)
         facts = service.gate.english_facts(text)
         if facts:
@@ -117,9 +122,7 @@ def respond(service: PolicyService, question: Question) -> Reply:
     if asks_for_a_human(text):
         return Reply((), ROUTED, handoff_reason="asked_for_human")
     if asks_for_someone_elses_records(text):
-        agency = service.routing.route(text).agency
-        if agency.id == "other":
-            agency = service.routing.agency("medical_security" if "医保" in text else "hrss")
+        agency = _records_agency(service, service.routing.route(text), "医保" in text)
         return Reply((wording.other_persons_records(agency),), DECLINED, agency=agency.id)
 
     decision = service.gate.decide(text, question.ranking)

@@ -83,6 +83,11 @@ def test_someone_elses_records_asked_in_english_are_declined_in_english(service,
     assert reply.outcome == DECLINED and not reply.fact_ids and "authorize" in said and "cannot look up" in said
 
 
+def test_ones_own_records_asked_in_english_are_not_declined(service):
+    reply, _ = ask(service, "Can you check whether my boss paid my social insurance?")
+    assert reply.outcome != DECLINED
+
+
 def test_english_gets_an_english_reply_with_the_agency(service):
     reply, said = ask(service, "How do I get my housing provident fund money out?")
     assert "Chinese" in said and reply.agency == "housing_fund" and "12329" in said
@@ -358,3 +363,45 @@ def test_two_people_one_without_a_personal_account_hear_that_first(service):
     )
     assert reply.outcome == ANSWERED
     assert said.index("不建立基本医疗保险个人账户") < said.index("不能。个人不能向医疗保险个人账户存钱")
+
+
+def test_a_fact_is_not_given_for_what_it_says_it_is_not_about(service):
+    fact = service.knowledge.by_topic("sanfutie")[0]
+    assert not asks_uncovered_aspect(fact, "三伏贴多少钱", service.gate.settings)
+    assert asks_uncovered_aspect(fact, "三伏贴孕妇可以贴吗", service.gate.settings)
+    reply, said = ask(service, "三伏贴孕妇可以贴吗", "sanfutie", 0.99)
+    assert reply.outcome != ANSWERED and not reply.fact_ids and "360" not in said
+
+
+def test_an_answer_stating_a_multiple_answers_a_how_much_question(service):
+    fact = service.knowledge.by_topic("split_hospitalization")[0]
+    question = "医院分解住院会罚多少钱"
+    assert not asks_uncovered_aspect(fact, question, service.gate.settings)
+    without = dataclasses.replace(fact, answer="医院不得分解住院，违者要受处罚。")
+    assert asks_uncovered_aspect(without, question, service.gate.settings)
+
+
+def test_nlu_very_sure_of_a_named_subject_answers_without_the_aspect(service):
+    text = "我觉得是工伤 公司一口咬定不是 这种情况法律上怎么说"
+    sure = Question(text, intent="injury_burden_of_proof", ranking=(("injury_burden_of_proof", 0.99),))
+    unsure = Question(text, intent="injury_burden_of_proof", ranking=(("injury_burden_of_proof", 0.9),))
+    assert service.gate.decide(text, sure.ranking).reason == "subject named, NLU very sure"
+    assert service.gate.decide(text, unsure.ranking).topic is None
+
+
+def test_the_last_clause_of_a_story_is_compared_with_the_examples(service):
+    from policy_core.answerability import last_clause
+
+    text = "我是河南的 在东莞电子厂干了七年 厂子搬走了 我现在回老家了 想问问失业金最长能领几个月"
+    assert last_clause(text) == "想问问失业金最长能领几个月"
+    gate = service.gate
+    assert gate.similarity("unemployment_benefit_period", text, last_clause_too=True) > gate.similarity(
+        "unemployment_benefit_period", text
+    )
+
+
+def test_spaces_inside_a_term_do_not_hide_it(service):
+    from policy_core.answerability import names_thing
+
+    fact = service.knowledge.by_topic("contribution_undeclared_amount")[0]
+    assert names_thing(fact, "单位 不按规定 申报 社保费数额")

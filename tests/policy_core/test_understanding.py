@@ -170,6 +170,11 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         ("查询一下刘伟 身份证110开头的 医保缴费明细", True),
         ("我是小区网格员，想了解一下居民周大爷的医保账户情况", True),
         ("查询一下医保缴费明细要带什么", False),
+        # One's own records: what follows 查/看看/告诉我 is no person's name (a name starts with a surname).
+        ("帮我看看医保卡的余额", False),
+        ("查一下社保的缴费记录", False),
+        ("看一下养老金的到账记录", False),
+        ("告诉我社保卡的卡号怎么查", False),
         ("告诉我医保存折的钱什么时候到", False),
     ],
 )
