@@ -292,6 +292,10 @@ class AnswerabilityGate:
             and names_aspect(fact, text)
             and not asks_uncovered_aspect(fact, text, self.settings)
         }
+        if len(named) > 1 and self._one_article(named):
+            # Two facts on the same article ("交了十一年能不能按月领": the minimum years and the shortfall) are
+            # one answer in substance: the closer one is given.
+            named = {max(sorted(named), key=lambda t: self.similarity(t, text, last_clause_too=True))}
         if len(named) != 1:
             return None
         topic = named.pop()
@@ -299,6 +303,14 @@ class AnswerabilityGate:
         if similarity < self.settings.min_similarity_by_words:
             return None
         return GateDecision(topic, 0.0, similarity, "only topic whose subject and aspect are named")
+
+    def _one_article(self, topics: set[str]) -> bool:
+        """Whether every topic's facts rest on one and the same article."""
+        cited = [
+            {(basis.title, basis.article) for fact in self.knowledge.by_topic(topic) for basis in fact.basis}
+            for topic in topics
+        ]
+        return all(len(c) == 1 for c in cited) and len(set().union(*cited)) == 1
 
     def _check(self, facts, topic, text, confidence, margin, is_top, allow_without_aspect=True) -> GateDecision:
         settings = self.settings

@@ -35,6 +35,7 @@ from .understanding import (
     categories_mentioned,
     days_mentioned,
     disability_grade_mentioned,
+    english_months_in_chinese,
     months_mentioned,
     service_years_mentioned,
     unclaimed_months_mentioned,
@@ -107,7 +108,7 @@ def respond(service: PolicyService, question: Question) -> Reply:
         if facts:
             agency = service.routing.agency(facts[0].route or "other")
             return Reply(
-                (wording.english_answer(facts, agency),),
+                (_english_arrival(service, facts, text, agency) or wording.english_answer(facts, agency),),
                 ANSWERED,
                 facts[0].topic,
                 agency=agency.id,
@@ -310,6 +311,14 @@ def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
         if len(wanted) > 1 and not categories:
             messages.append(wording.ASK_PERSON_CATEGORY)
         return _reply(topic, tuple(messages), ANSWERED, categories, why=why)
+    cases = _arrival_cases(wanted, by_category, mentioned, month)
+    messages = [wording.arrival_answer(cases, assumed_year), *extra]
+    if len(wanted) > 1 and not categories:
+        messages.append(wording.ASK_PERSON_CATEGORY)
+    return _reply(topic, tuple(messages), ANSWERED, categories, month=str(month), why=why)
+
+
+def _arrival_cases(wanted, by_category, mentioned, month) -> list[wording.ArrivalCase]:
     cases = []
     for category, asked_month in _people_and_months(wanted, mentioned.asked or (month,)):
         fact = by_category[category]
@@ -330,10 +339,23 @@ def _arrival(service, topic, facts, text, question, categories, why) -> Reply:
                 claimed,
             )
         )
-    messages = [wording.arrival_answer(cases, assumed_year), *extra]
-    if len(wanted) > 1 and not categories:
-        messages.append(wording.ASK_PERSON_CATEGORY)
-    return _reply(topic, tuple(messages), ANSWERED, categories, month=str(month), why=why)
+    return cases
+
+
+def _english_arrival(service, facts, text, agency) -> Optional[wording.Message]:
+    """The arrival dates of an English question that names a month ("When does my February money arrive?
+    I'm employed"), computed as for a Chinese one."""
+    if not all(isinstance(fact.rule, ArrivalRule) for fact in facts):
+        return None
+    told = english_months_in_chinese(text)
+    mentioned = months_mentioned(told, service.today())
+    if mentioned.contribution is None:
+        return None
+    by_category = {c: f for f in facts for c in PersonCategory if f.applies_to_category(c)}
+    wanted = [c for c in categories_mentioned(told) if c in by_category] or list(by_category)
+    return wording.english_arrival_answer(
+        _arrival_cases(wanted, by_category, mentioned, mentioned.contribution), agency
+    )
 
 
 def _people_and_months(categories, months):

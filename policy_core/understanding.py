@@ -39,6 +39,14 @@ _IN_SERVICE_CONTEXT = (
     "老板",
     "参加工作",
     "刚工作",
+    "在国企",
+    "国企干",
+    "在单位干",
+    "单位干着",
+    "还在单位",
+    "离退下来还",
+    "离退休还有",
+    "离退休还早",
 )
 _RETIRED_CONTEXT = (
     "退休金",
@@ -50,6 +58,8 @@ _RETIRED_CONTEXT = (
     "退休职工",
     "领养老金",
     "拿养老金",
+    "打养老金",
+    "发养老金",
     "拿退休金",
     # No longer working and drawing a pension ("我已经不上班了，每月拿养老金"), not in service.
     "不上班了",
@@ -248,9 +258,13 @@ _RECORDS = (
     "进没进",
 )
 # The employer's duty to tell its staff ("单位是不是要每年跟员工公布社保费交了多少") is a policy question.
-_TO_STAFF = re.compile(r"(?:跟|向|对|给)(?:全体)?(?:员工|职工)(?:们)?(?:公布|公开|告知|通报|说明|书面告知)")
+_TO_STAFF = re.compile(
+    r"(?:跟|向|对|给)(?:全体)?(?:员工|职工)(?:们)?(?:公布|公开|告知|通报|说明|书面告知)"
+    r"|(?:不|没|没有|没给|不给)(?:给)?(?:全体)?(?:员工|职工)(?:们)?(?:交|缴|上|买|办)"
+)
 _LOOKUP = (
     "查",
+    "想知道",
     "看看",
     "看一下",
     "看下",
@@ -272,6 +286,10 @@ _NOT_LOOKUP = re.compile(r"检查|查出|调查|被查|查到了|查处|查实|�
 # People who are not family: even what they receive ("王大爷的养老金每个月有多少") is their own record.
 _STRANGERS = (
     "邻居",
+    "孤寡老人",
+    "独居老人",
+    "空巢老人",
+    "老板自己的",
     "别人",
     "他人",
     "朋友",
@@ -305,7 +323,22 @@ _STRANGERS = (
     "手下",
     "几个老人",
 )
-_STRANGERS_AMOUNTS = ("有多少", "一个月多少", "每个月多少", "每月多少", "拿多少", "发了多少")
+_STRANGERS_AMOUNTS = (
+    "有多少",
+    "一个月多少",
+    "每个月多少",
+    "每月多少",
+    "拿多少",
+    "发了多少",
+    "每月交多少",
+    "每个月交多少",
+    "交了多少",
+    "到账了没",
+    "到账没",
+    "到了没",
+    "进了没",
+    "发了没",
+)
 # A family member named as the owner ("我表哥的失业金", "我儿子单位给他交社保没有").
 _KIN = re.compile(
     r"我(?:的)?(?:表|堂)?(?:哥哥?|姐姐?|弟弟?|妹妹?|儿子|女儿|老公|老婆|媳妇|丈夫|妻子|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶"
@@ -321,7 +354,7 @@ _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 _ALIAS = re.compile(rf"(?<![我你他她养])(?:小|老)[{_SURNAMES}](?:的|家)|[王李张刘陈杨赵黄周吴徐孙胡朱]某")
 # A look-up in the strict sense, and the personal accounts it could be about ("帮我查一下我爸的医保账户").
 _STRICT_LOOKUP = re.compile(
-    r"(?:帮|给|替|能|你|想|要)(?:我|忙|他|她)?查|查(?:一下|一查|查|下|询|看)|调出|调取|帮(?:我|忙)?看(?:下|一下|看)"
+    r"(?:帮|给|替|能|你|想|要)(?:我|忙|他|她)?查|查(?:一下|一查|查|下|询|看)|调出|调取|帮(?:我|忙|他|她)?看(?:下|一下|看)"
 )
 _ACCOUNTS = (
     "账户",
@@ -352,7 +385,7 @@ _MONTH_TOKEN = re.compile(
 _RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月|本月|当月|这月|下个月|下月")
 # The employer paid a month's contribution later ("6月的医保费8月才交上").
 _PAID_LATE = re.compile(
-    r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:给我|给|才给|帮我)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性|1起|1次性)\s*"
+    r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:\d{1,2}\s*(?:号|日)\s*)?(?:给我|给|才给|帮我)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性|1起|1次性)\s*"
     r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上|了))"
 )
 _PAID_IN = re.compile(
@@ -369,7 +402,12 @@ _ARRIVAL_DAY_ASKED = re.compile(r"\s*(?:的)?\s*(?:几号|几日|哪天|哪一�
 _SEEN_ARRIVAL = re.compile(
     r"\d{1,2}\s*月(?:份)?\s*(?:初|底|中旬|下旬|末|中)?\s*才?\s*(?:进来|进的|到的|到账的|打进来|划进来)"
 )
-_YEARS_RE = re.compile(r"(?P<years>\d{1,2}(?:\.\d)?)\s*(?:个)?\s*(?P<half>年半|年)")
+_YEARS_RE = re.compile(r"(?<![\d.])(?P<years>\d{1,2}(?:\.\d)?)\s*(?:个)?\s*(?P<half>年半|年)")
+# A span of calendar years ("从2012年1月交…一直交到2024年12月"): both ends count when months are given.
+_YEAR_SPAN_RE = re.compile(
+    r"(?P<y1>(?:19|20)\d{2})\s*年\s*(?:(?P<m1>\d{1,2})\s*月)?(?:(?!(?:19|20)\d{2}).){0,14}?(?:到|至|-|—|~)\s*"
+    r"(?P<y2>(?:19|20)\d{2})\s*年\s*(?:(?P<m2>\d{1,2})\s*月)?"
+)
 _MONTHS_COUNT_RE = re.compile(r"(?P<months>\d{1,3})\s*个\s*月")
 _AMOUNT_RE = re.compile(r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>万|千|k|K|w|W)?\s*(?:多)?(?:元|块|块钱|rmb|RMB)")
 # A sum owed without 元 ("欠了2万", "欠了20000社保费": cn2an writes 两万 as 20000); not a count of days or months.
@@ -489,7 +527,7 @@ def _month(text: str, today: date) -> Optional[YearMonth]:
 
 # A date the resident was told the money arrives on ("2月5号就到账了"), not today's date ("今天12月1号了").
 _CLAIMED_DATE_RE = re.compile(
-    _DATE_RE.pattern + r"\s*(?:前|之前)?\s*(?:就|才|会|能|可以|会|肯定)?\s*(?:到账|到帐|到了|到|打|进|划)"
+    _DATE_RE.pattern + r"\s*(?:前|之前)?\s*(?:就|才|会|能|可以|会|肯定)?\s*(?:到账|到帐|到了|到(?!位)|打|进|划)"
 )
 
 
@@ -527,6 +565,12 @@ def accident_date(text: str, today: date) -> Optional[date]:
 def years_mentioned(text: str) -> Optional[float]:
     """Years of contribution ("交了7年", "十二年", "8年半"); months alone ("30个月") are turned into years."""
     value = arabic_numerals(text)
+    span = _YEAR_SPAN_RE.search(value)
+    if span and int(span.group("y2")) > int(span.group("y1")):
+        years = int(span.group("y2")) - int(span.group("y1"))
+        if span.group("m1") and span.group("m2"):
+            years += (int(span.group("m2")) - int(span.group("m1")) + 1) / 12
+        return years
     match = _YEARS_RE.search(value.replace("年多", "年"))
     if match:
         years = float(match.group("years")) + (0.5 if match.group("half") == "年半" else 0)
@@ -633,9 +677,13 @@ _HUMAN_WORDS = (
 )
 
 
+# A question about a hotline's own human service ("12333人工服务几点到几点") asks for no person here.
+_HOTLINE_HOURS = re.compile(r"\d{5}.{0,6}(?:人工|客服).{0,8}(?:几点|时间|上班|下班|周末|节假日|打不通|怎么转|怎么按)")
+
+
 def asks_for_a_human(text: str) -> bool:
     """An explicit request for a person ("我的电话是…，我要转人工"), whatever else the message says."""
-    return any(word in text for word in _HUMAN_WORDS)
+    return any(word in text for word in _HUMAN_WORDS) and not _HOTLINE_HOURS.search(text)
 
 
 _ENGLISH_OTHER_OWNER = re.compile(
@@ -645,6 +693,49 @@ _ENGLISH_OTHER_OWNER = re.compile(
 )
 _ENGLISH_RECORDS = re.compile(r"\b(?:balance|records?|contributions?|history|statement|how much|account|paid)\b", re.I)
 _ENGLISH_LOOKUP = re.compile(r"\b(?:check|look up|lookup|find out|see|tell me|show me|query)\b", re.I)
+
+
+_ENGLISH_MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_ENGLISH_MONTH_RE = re.compile(
+    r"\b(?P<name>" + "|".join(f"{m[:3]}(?:{m[3:]})?" for m in _ENGLISH_MONTHS) + r")\b\.?(?:'s)?", re.I
+)
+_ENGLISH_PAID_IN = re.compile(r"\b(?:paid|pays|paying|payment|arrived|came)\b[^.?!]{0,60}?\b(?:in|on|until)\s+$", re.I)
+_ENGLISH_CATEGORY_WORDS = (
+    (
+        re.compile(r"\b(?:retired|retiree|retirees|pensioner|pensioners|retirement pension)\b", re.I),
+        PersonCategory.RETIRED,
+    ),
+    (
+        re.compile(r"\b(?:employee|employees|employed|still working|working|in[- ]service|my job|my employer)\b", re.I),
+        PersonCategory.IN_SERVICE,
+    ),
+)
+
+
+def english_months_in_chinese(text: str) -> str:
+    """An English question's months, categories and late payment told the way months_mentioned and
+    categories_mentioned read them ("My employer paid May's contribution late, in July" → "在职5月的钱7月才交")."""
+    said = []
+    for pattern, category in _ENGLISH_CATEGORY_WORDS:
+        found = pattern.search(text)
+        if found:
+            said.append((found.start(), category.label))
+    parts = [label for _, label in sorted(said)]
+    paid = None
+    for match in _ENGLISH_MONTH_RE.finditer(text):
+        month = next(i for i, m in enumerate(_ENGLISH_MONTHS, 1) if m.startswith(match.group("name")[:3].lower()))
+        if match.group("name").lower() == "may" and re.match(r"\s+(?:i|we|you|my)\b", text[match.end() :], re.I):
+            continue  # the verb ("May I ask…")
+        if _ENGLISH_PAID_IN.search(text[: match.start()]):
+            paid = month
+        else:
+            parts.append(f"{month}月的钱")
+    if paid:
+        parts.append(f"单位{paid}月才交")
+    return "，".join(parts)
 
 
 def asks_for_someone_elses_records_english(text: str) -> bool:

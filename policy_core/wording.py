@@ -137,8 +137,8 @@ def english_reply(agencies: Sequence[Agency]) -> Message:
 def english_other_persons_records(agency: Agency) -> Message:
     return Message(
         "Sorry, I cannot look up another person's account balance, contributions or other records, and please do "
-        "not send me their ID numbers. Only the insured person, or someone they authorize in writing, can ask for "
-        f"them, with ID, at {agency.name}; the person can also check their own records through the official "
+        "not send me their ID numbers. Only the insured person, or someone they authorize in writing (本人或经本人书面授权委托的人), "
+        f"can ask for them, with ID, at {agency.name}; the person can also check their own records through the official "
         f"channels. Hotline: {agency.hotline or '12345'}."
     )
 
@@ -159,6 +159,55 @@ def english_answer(facts: Sequence[PolicyFact], agency: Agency) -> Message:
         f"[{region}] "
         + " ".join(fact.english.answer for fact in facts)
         + national
+        + f"\nBasis: {'; '.join(citations)}.\n"
+        + f"For your own case: {agency.name}, hotline {agency.hotline or '12345'}. "
+        + "I answer other questions in Chinese.",
+        details=details(facts),
+        fact_ids=tuple(f.id for f in facts),
+    )
+
+
+_ENGLISH_CATEGORIES = {
+    "in_service": "In-service employees",
+    "retired": "Retirees",
+    "flexible_employment": "Flexible workers",
+    "talent_agency": "Those insured through a talent agency",
+    "retired_cadre": "Retired cadres (离休)",
+}
+_ENGLISH_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _english_date(value: date) -> str:
+    return f"{value.day} {_ENGLISH_MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+def english_arrival_answer(cases: Sequence[ArrivalCase], agency: Agency) -> Message:
+    """Arrival dates computed for an English question, with the rule and its basis."""
+    lines = []
+    for case in cases:
+        month = f"{_ENGLISH_MONTH_NAMES[case.month - 1]} {case.month_year}"
+        who = _ENGLISH_CATEGORIES.get(case.category.value, case.category.value)
+        if case.paid_in:
+            paid = _ENGLISH_MONTH_NAMES[case.paid_in[1] - 1]
+            lines.append(
+                f"{who}: the money for {month}, paid by the employer only in {paid}, is counted from the month "
+                f"it was paid and arrives by {_english_date(case.arrival)} (inclusive)."
+            )
+        else:
+            lines.append(
+                f"{who}: the personal-account money for {month} arrives by {_english_date(case.arrival)} (inclusive)."
+            )
+    facts = list({case.fact.id: case.fact for case in cases}.values())
+    rules = " ".join(fact.english.answer for fact in facts if fact.english)
+    citations = list(dict.fromkeys(basis.cite() for fact in facts for basis in fact.basis))
+    region = _ENGLISH_REGIONS.get(facts[0].region, facts[0].region)
+    return Message(
+        f"[{region}] "
+        + " ".join(lines)
+        + (f"\nRule: {rules}" if rules else "")
         + f"\nBasis: {'; '.join(citations)}.\n"
         + f"For your own case: {agency.name}, hotline {agency.hotline or '12345'}. "
         + "I answer other questions in Chinese.",

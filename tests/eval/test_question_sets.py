@@ -1,13 +1,13 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/`: colloquial.yml and law.yml are v10, written by two authors who never saw data/, knowledge/, tests/ or
-  the other sets; measured once on the code before this round (90.5% colloquial, 75.0% law) and once after it,
-  never tuned on. Its out_of_knowledge.yml is v9's (its third author did not finish v10's): measured once before
-  the round (21/305 wrong-topic, 83.9% right agency), once after the first half of the round (20/305, 87.9%), then
-  tuned on, so its uncovered-question figure is a regression check like the tuning sets'.
-- `tuning1/` … `tuning10/`: written the same way by other authors (tuning4 … tuning10 were earlier held-out sets,
+- `heldout/`: v12, written by three authors (one per set) who never saw data/, knowledge/, tests/ or the other
+  sets; measured once on the code before this round (5.0% wrong-topic, 89.0% right agency, 89.6% colloquial,
+  80.4% law) and once after it, never tuned on. Questions that equal a training example or a question of another
+  set were dropped before the first measurement.
+- `tuning1/` … `tuning12/`: written the same way by other authors (tuning4 … tuning12 were earlier held-out sets,
   each measured before it was tuned on); the answerability thresholds and the knowledge terms were tuned on them,
-  so they are regression checks, not estimates. tuning10 holds v9's colloquial and law sets.
+  so they are regression checks, not estimates. tuning10 holds v9, tuning11 v10's colloquial and law sets,
+  tuning12 v11.
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -28,20 +28,23 @@ REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
 # None where the folder has no such set.
-# heldout after this round: 94.8% colloquial, 81.9% law (v10); 5/305 wrong-topic, 97.1% right agency (v9, tuned on).
-HELDOUT_FLOORS = (0.025, 0.95, 0.93, 0.80)
+# heldout (v12) after this round: 12/281 wrong-topic, 92.9% right agency, 91.0% colloquial, 82.3% law.
+HELDOUT_FLOORS = (0.05, 0.92, 0.90, 0.81)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
     # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (more like it in tuning5, 8, 9,
     # heldout), while the end-to-end tests want the pension-amount fact's hand-off to a person who can read the records.
     # tuning5's false-premise questions forbid repeating the wrong date, which the correction does ("不是2月5日").
-    "tuning10": (None, None, 0.96, 0.86),
+    "tuning12": (0.015, 0.98, 0.94, 0.88),
+    "tuning11": (None, None, 0.98, 0.90),
+    "tuning10": (0.025, 0.96, 0.97, 0.89),
     "tuning9": (0.03, 0.94, 0.95, 0.86),
     "tuning8": (0.025, 0.96, 0.98, 0.88),
     "tuning7": (0.01, 0.97, 0.97, 0.88),
     "tuning6": (0.015, 0.94, 0.92, 0.93),
     "tuning5": (0.02, 0.93, 0.91, 0.92),
-    "tuning4": (0.005, 0.98, 0.96, 0.95),
+    # tuning4 labels "工伤伤残十级一次性补助能拿多少钱" uncovered; 工伤保险条例第三十七条 states it (7个月的本人工资).
+    "tuning4": (0.01, 0.98, 0.96, 0.95),
     "tuning1": (0.0, 0.98, 0.97, 0.94),
     "tuning2": (0.0, 0.97, 0.98, 0.96),
     "tuning3": (0.0, 0.98, 0.96, 0.93),

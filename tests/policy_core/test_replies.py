@@ -115,6 +115,35 @@ def test_top_questions_in_english_are_answered_in_english_with_their_basis(servi
 
 
 @pytest.mark.parametrize(
+    "text, expected, not_said",
+    [
+        ("When does my February personal account money arrive? I'm an employee.", ["5 April 2026"], ["5 March 2026"]),
+        ("I'm retired. When will June's personal account money arrive?", ["5 July 2026"], ["5 August 2026"]),
+        (
+            "My mother is retired and I'm still working. When does each of us get the March personal account money?",
+            ["Retirees", "5 April 2026", "In-service employees", "5 May 2026"],
+            [],
+        ),
+        (
+            "My employer paid May's contribution late, in July. When will May's personal account money arrive?",
+            ["paid by the employer only in July", "5 September 2026"],
+            ["5 July 2026"],
+        ),
+    ],
+)
+def test_english_arrival_questions_with_a_month_get_the_computed_date(service, text, expected, not_said):
+    reply, said = ask(service, text)
+    assert reply.outcome == ANSWERED and reply.topic == "account_arrival"
+    assert all(e in said for e in expected) and not any(n in said for n in not_said), said
+    assert "Basis:" in said and "第158号" in said
+
+
+def test_an_english_arrival_question_without_a_month_gets_the_rule(service):
+    reply, said = ask(service, "When does the personal account money arrive?")
+    assert reply.outcome == ANSWERED and "month after next" in said and " 2026" not in said
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "How do I get a replacement social security card?",
@@ -136,6 +165,7 @@ def test_other_english_questions_get_no_fact(service, text):
         ("我交了7年失业保险，能领多久失业金", "unemployment_benefit_period", "18个月"),
         ("3月10号在车间受的伤，工伤认定什么时候之前要申请", "injury_claim_deadline", "2027年3月10日"),
         ("我交了12年社保，退休能按月领养老金吗", "pension_years", "还差3年"),
+        ("从2012年1月交养老保险一直交到2024年12月退休，还差几年才能按月领", "pension_years", "还差2年"),
         ("单位欠了1万元社保，拖了60天，滞纳金多少", "late_contribution_fee", "300元"),
         (
             "上回失业还剩6个月没领，后来又交了2年，这回又失业了能领多久",
@@ -405,3 +435,23 @@ def test_spaces_inside_a_term_do_not_hide_it(service):
 
     fact = service.knowledge.by_topic("contribution_undeclared_amount")[0]
     assert names_thing(fact, "单位 不按规定 申报 社保费数额")
+
+
+def test_two_facts_on_one_article_named_by_words_give_the_closer_one(service):
+    # NLU ranks neither; the minimum-years and the shortfall facts both rest on 社会保险法第十六条.
+    reply, said = ask(service, "养老保险总共才交了十一年 能不能按月领养老金", "account_arrival", 0.3)
+    assert reply.outcome == ANSWERED and reply.topic in ("pension_years", "pension_short_of_years")
+    assert "第十六条" in said and "还差4年" in said
+
+
+def test_facts_on_different_articles_named_by_words_are_not_guessed(service):
+    gate = service.gate
+    assert gate._one_article({"pension_years", "pension_short_of_years"})
+    assert not gate._one_article({"pension_years", "late_contribution_fee"})
+
+
+def test_a_question_about_a_hotlines_own_human_service_is_no_request_for_a_person(service):
+    reply, said = ask(service, "12333人工服务几点到几点", "ask_hotline", 0.5)
+    assert reply.handoff_reason != "asked_for_human" and said
+    reply, _ = ask(service, "我要人工服务，机器人听不懂")
+    assert reply.handoff_reason == "asked_for_human"

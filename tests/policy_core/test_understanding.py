@@ -155,6 +155,7 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         # The employer's duty to its staff is a policy question; an employee's own records are not ours to read.
         ("单位是不是要每年跟员工公布社保费交了多少", False),
         ("老板让我查下新员工的社保交了几年", True),
+        ("我们公司从去年开始就不给员工交社保了 工资条上还照扣 单位这样拖着不交会被罚多少", False),
         # A friend, a named person's monthly amount, a spouse by phone number, a gap in someone's payments.
         ("我闺蜜医保存折的钱被人取了 能帮她查查流水吗", True),
         ("查一下李建国的养老金每月多少", True),
@@ -162,6 +163,12 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         ("能查一下我前夫的社保缴到哪个月了吗", True),
         ("帮我看看我师傅老赵的医保钱这个月进了没", True),
         ("我的医保钱这个月进了没", False),
+        ("麻烦查一下孙志刚的退休金到账了没有", True),
+        ("我们小区有个孤寡老人，我想帮他看看医保存折里的钱够不够用", True),
+        ("能告诉我我们老板自己的社保每月交多少吗", True),
+        ("老板不给我交社保，我想查一下我自己交了多少", False),
+        ("我想知道我爸的医保个人账户余额，他住院了没法自己来", True),
+        ("我想知道医保个人账户余额怎么查", False),
         # A named person after 看看/告诉我/查询一下, a sibling's statement sent over, a grid worker's "了解一下".
         ("你帮我看看张建国的医保存折里有多少钱 身份证号我不知道", True),
         ("查一下赵秀兰 1958年生的 她今年医保报销了多少", True),
@@ -185,6 +192,9 @@ def test_someone_elses_records(text, expected):
 def test_numbers_in_chinese_and_digits():
     assert years_mentioned("我交了七年失业保险") == 7
     assert years_mentioned("交了8年半") == 8.5
+    assert years_mentioned("我2010年开始交 交了12年") == 12  # not the "10年" inside 2010年
+    assert years_mentioned("从2012年1月交养老保险一直交到2024年12月退休") == 13  # both ends count
+    assert years_mentioned("2015年到2020年交的社保") == 5
     assert amount_mentioned("单位欠了一万五千元，拖了六十天") == 15000
     assert days_mentioned("单位欠了一万五千元，拖了六十天") == 60
     assert days_mentioned("拖了3个月") == 90
