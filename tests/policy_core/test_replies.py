@@ -455,3 +455,11 @@ def test_a_question_about_a_hotlines_own_human_service_is_no_request_for_a_perso
     assert reply.handoff_reason != "asked_for_human" and said
     reply, _ = ask(service, "我要人工服务，机器人听不懂")
     assert reply.handoff_reason == "asked_for_human"
+
+
+def test_an_employers_registration_change_is_not_answered_with_the_new_workers_deadline(service):
+    # 社会保险法第五十八条 (30 days from hiring a worker) does not answer a change of the employer's own registration.
+    reply, said = ask(service, "公司搬了地址 社保登记要多少天内去变更", "ss_registration_deadline", 0.6)
+    assert reply.topic != "ss_registration_deadline"
+    reply, said = ask(service, "公司搬了地址 社保登记要多少天内去变更", "employer_registration_change", 0.6)
+    assert reply.outcome == ANSWERED and "第九条" in said and "30日内" in said
