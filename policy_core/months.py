@@ -6,6 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+ENGLISH_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
 
 class MonthParseError(ValueError):
     """The text is not a month a resident could mean (e.g. 十三月)."""

@@ -16,7 +16,7 @@ import cn2an
 
 from .categories import _ALIASES as CATEGORY_ALIASES
 from .categories import PersonCategory, parse_person_category
-from .months import MonthParseError, YearMonth, parse_month
+from .months import ENGLISH_MONTH_NAMES, MonthParseError, YearMonth, parse_month
 
 # Context that implies a category when the resident does not name it ("我在厂里上班" → 在职).
 _IN_SERVICE_CONTEXT = (
@@ -565,18 +565,19 @@ def accident_date(text: str, today: date) -> Optional[date]:
 def years_mentioned(text: str) -> Optional[float]:
     """Years of contribution ("交了7年", "十二年", "8年半"); months alone ("30个月") are turned into years."""
     value = arabic_numerals(text)
-    span = _YEAR_SPAN_RE.search(value)
-    if span and int(span.group("y2")) > int(span.group("y1")):
-        years = int(span.group("y2")) - int(span.group("y1"))
-        if span.group("m1") and span.group("m2"):
-            years += (int(span.group("m2")) - int(span.group("m1")) + 1) / 12
-        return years
+    # A count the resident gives ("1965年出生到2025年退休，交了20年") wins over a span of calendar years.
     match = _YEARS_RE.search(value.replace("年多", "年"))
     if match:
         years = float(match.group("years")) + (0.5 if match.group("half") == "年半" else 0)
         extra = re.search(r"年\s*(?:零)?\s*(\d{1,2})\s*个\s*月", value[match.start() :])
         if extra:
             years += int(extra.group(1)) / 12
+        return years
+    span = _YEAR_SPAN_RE.search(value)
+    if span and int(span.group("y2")) > int(span.group("y1")):
+        years = int(span.group("y2")) - int(span.group("y1"))
+        if span.group("m1") and span.group("m2"):
+            years += (int(span.group("m2")) - int(span.group("m1")) + 1) / 12
         return years
     months = _MONTHS_COUNT_RE.search(value)
     if months and int(months.group("months")) >= 12:
@@ -678,7 +679,9 @@ _HUMAN_WORDS = (
 
 
 # A question about a hotline's own human service ("12333人工服务几点到几点") asks for no person here.
-_HOTLINE_HOURS = re.compile(r"\d{5}.{0,6}(?:人工|客服).{0,8}(?:几点|时间|上班|下班|周末|节假日|打不通|怎么转|怎么按)")
+_HOTLINE_HOURS = re.compile(
+    r"(?<!\d)(?:12333|12393|12329|12345)(?!\d).{0,6}(?:人工|客服).{0,8}(?:几点|时间|上班|下班|周末|节假日|打不通|怎么转|怎么按)"
+)
 
 
 def asks_for_a_human(text: str) -> bool:
@@ -695,13 +698,12 @@ _ENGLISH_RECORDS = re.compile(r"\b(?:balance|records?|contributions?|history|sta
 _ENGLISH_LOOKUP = re.compile(r"\b(?:check|look up|lookup|find out|see|tell me|show me|query)\b", re.I)
 
 
-_ENGLISH_MONTHS = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)  # fmt: skip
+_ENGLISH_MONTHS = tuple(name.lower() for name in ENGLISH_MONTH_NAMES)
 _ENGLISH_MONTH_RE = re.compile(
     r"\b(?P<name>" + "|".join(f"{m[:3]}(?:{m[3:]})?" for m in _ENGLISH_MONTHS) + r")\b\.?(?:'s)?", re.I
 )
+_ENGLISH_DAY_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?$", re.I)
+_ENGLISH_DAY_AFTER = re.compile(r"\s+\d{1,2}(?:st|nd|rd|th)?\b", re.I)
 _ENGLISH_PAID_IN = re.compile(r"\b(?:paid|pays|paying|payment|arrived|came)\b[^.?!]{0,60}?\b(?:in|on|until)\s+$", re.I)
 _ENGLISH_CATEGORY_WORDS = (
     (
@@ -729,6 +731,8 @@ def english_months_in_chinese(text: str) -> str:
         month = next(i for i, m in enumerate(_ENGLISH_MONTHS, 1) if m.startswith(match.group("name")[:3].lower()))
         if match.group("name").lower() == "may" and re.match(r"\s+(?:i|we|you|my)\b", text[match.end() :], re.I):
             continue  # the verb ("May I ask…")
+        if _ENGLISH_DAY_BEFORE.search(text[: match.start()]) or _ENGLISH_DAY_AFTER.match(text[match.end() :]):
+            continue  # a date ("by 5 March", "on March 5th"): when the money arrives, not whose money it is
         if _ENGLISH_PAID_IN.search(text[: match.start()]):
             paid = month
         else:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
+from .months import ENGLISH_MONTH_NAMES
+
 if TYPE_CHECKING:  # wording is imported by the knowledge base itself (hand-off reasons)
     from .categories import PersonCategory
     from .knowledge_base import PolicyFact
@@ -148,17 +150,17 @@ _ENGLISH_REGIONS = {"全国": "National rule", "北京": "Beijing", "深圳": "S
 
 def english_answer(facts: Sequence[PolicyFact], agency: Agency) -> Message:
     """A fact answered in English (its `english` answer), with the basis it rests on and where to go."""
-    region = _ENGLISH_REGIONS.get(facts[0].region, facts[0].region)
-    citations: list[str] = []
-    for fact in facts:
-        for basis in fact.basis:
-            if basis.cite() not in citations:
-                citations.append(basis.cite())
     national = " This is the national rule; local details may differ." if facts[0].region == "全国" else ""
+    return _english_message(facts, agency, " ".join(fact.english.answer for fact in facts) + national)
+
+
+def _english_message(facts: Sequence[PolicyFact], agency: Agency, body: str) -> Message:
+    """An English answer: the region, the body, the basis it rests on and where to go."""
+    region = _ENGLISH_REGIONS.get(facts[0].region, facts[0].region)
+    citations = list(dict.fromkeys(basis.cite() for fact in facts for basis in fact.basis))
     return Message(
         f"[{region}] "
-        + " ".join(fact.english.answer for fact in facts)
-        + national
+        + body
         + f"\nBasis: {'; '.join(citations)}.\n"
         + f"For your own case: {agency.name}, hotline {agency.hotline or '12345'}. "
         + "I answer other questions in Chinese.",
@@ -174,24 +176,20 @@ _ENGLISH_CATEGORIES = {
     "talent_agency": "Those insured through a talent agency",
     "retired_cadre": "Retired cadres (离休)",
 }
-_ENGLISH_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 def _english_date(value: date) -> str:
-    return f"{value.day} {_ENGLISH_MONTH_NAMES[value.month - 1]} {value.year}"
+    return f"{value.day} {ENGLISH_MONTH_NAMES[value.month - 1]} {value.year}"
 
 
 def english_arrival_answer(cases: Sequence[ArrivalCase], agency: Agency) -> Message:
     """Arrival dates computed for an English question, with the rule and its basis."""
     lines = []
     for case in cases:
-        month = f"{_ENGLISH_MONTH_NAMES[case.month - 1]} {case.month_year}"
+        month = f"{ENGLISH_MONTH_NAMES[case.month - 1]} {case.month_year}"
         who = _ENGLISH_CATEGORIES.get(case.category.value, case.category.value)
         if case.paid_in:
-            paid = _ENGLISH_MONTH_NAMES[case.paid_in[1] - 1]
+            paid = ENGLISH_MONTH_NAMES[case.paid_in[1] - 1]
             lines.append(
                 f"{who}: the money for {month}, paid by the employer only in {paid}, is counted from the month "
                 f"it was paid and arrives by {_english_date(case.arrival)} (inclusive)."
@@ -202,18 +200,7 @@ def english_arrival_answer(cases: Sequence[ArrivalCase], agency: Agency) -> Mess
             )
     facts = list({case.fact.id: case.fact for case in cases}.values())
     rules = " ".join(fact.english.answer for fact in facts if fact.english)
-    citations = list(dict.fromkeys(basis.cite() for fact in facts for basis in fact.basis))
-    region = _ENGLISH_REGIONS.get(facts[0].region, facts[0].region)
-    return Message(
-        f"[{region}] "
-        + " ".join(lines)
-        + (f"\nRule: {rules}" if rules else "")
-        + f"\nBasis: {'; '.join(citations)}.\n"
-        + f"For your own case: {agency.name}, hotline {agency.hotline or '12345'}. "
-        + "I answer other questions in Chinese.",
-        details=details(facts),
-        fact_ids=tuple(f.id for f in facts),
-    )
+    return _english_message(facts, agency, " ".join(lines) + (f"\nRule: {rules}" if rules else ""))
 
 
 # --- hand-off ------------------------------------------------------------------------------------

@@ -138,6 +138,12 @@ def test_english_arrival_questions_with_a_month_get_the_computed_date(service, t
     assert "Basis:" in said and "第158号" in said
 
 
+def test_a_date_in_an_english_arrival_question_is_not_a_second_month(service):
+    reply, said = ask(service, "I'm retired. My January personal account money arrives by 5 March, right?")
+    assert reply.outcome == ANSWERED and "money for January 2027 arrives by 5 February 2027" in said
+    assert "for March" not in said
+
+
 def test_an_english_arrival_question_without_a_month_gets_the_rule(service):
     reply, said = ask(service, "When does the personal account money arrive?")
     assert reply.outcome == ANSWERED and "month after next" in said and " 2026" not in said
@@ -453,8 +459,9 @@ def test_facts_on_different_articles_named_by_words_are_not_guessed(service):
 def test_a_question_about_a_hotlines_own_human_service_is_no_request_for_a_person(service):
     reply, said = ask(service, "12333人工服务几点到几点", "ask_hotline", 0.5)
     assert reply.handoff_reason != "asked_for_human" and said
-    reply, _ = ask(service, "我要人工服务，机器人听不懂")
-    assert reply.handoff_reason == "asked_for_human"
+    for text in ("我要人工服务，机器人听不懂", "我的电话13812345678，我要人工服务，什么时间能接通"):
+        reply, _ = ask(service, text)
+        assert reply.handoff_reason == "asked_for_human", text
 
 
 def test_an_employers_registration_change_is_not_answered_with_the_new_workers_deadline(service):

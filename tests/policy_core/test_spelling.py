@@ -18,6 +18,11 @@ from policy_core.spelling import Speller, SpellingSettings, load_spelling_settin
         # Sounds that many speakers do not tell apart: -ing/-in, zh/z, sh/s.
         ("养老经每月能拿多少", "养老金每月能拿多少"),
         ("生育金贴怎么申请", "生育津贴怎么申请"),
+        ("退休人圆医保帐护是定颚划的吗", "退休人员医保帐户是定额划的吗"),
+        ("医保存着里的钱会生利细不", "医保存折里的钱会生利息不"),
+        ("在职的当月帐户钱是下个月才分陪吗", "在职的当月帐户钱是下个月才分配吗"),
+        ("拿复引件能报吗", "拿复印件能报吗"),
+        ("医保电子凭正怎么激活", "医保电子凭证怎么激活"),
         # Traditional characters are simplified first, then corrected.
         ("退修人員的醫寶錢", "退休人员的医保钱"),
     ],

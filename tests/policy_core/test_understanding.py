@@ -73,6 +73,9 @@ def test_english_is_recognized():
         ("俺跟俺爹 俺上班他退了 七月份的钱都啥时候到", [C.IN_SERVICE, C.RETIRED]),
         ("我爸退休了，我弟还在上学，五月的医保钱几号到", [C.RETIRED]),  # 还在上学 is no job
         ("我和我爷爷 他退休好多年了 我刚参加工作 九月的医保钱各几号到", [C.RETIRED, C.IN_SERVICE]),
+        ("社保每月给我打养老金，那我五月的医保存折钱多会儿到", [C.RETIRED]),
+        ("我在国企干了二十年了 十一月的医保存折钱什么时候到", [C.IN_SERVICE]),
+        ("我还在单位干着呢，离退下来还有好几年，一月的医保存折钱几号到", [C.IN_SERVICE]),  # not 退下来
     ],
 )
 def test_categories_from_context(text, categories):
@@ -88,6 +91,15 @@ def test_a_month_followed_by_a_day_is_a_date_not_the_contribution_month():
 def test_the_month_the_employer_paid_late():
     found = months_mentioned("6月的医保费8月才交上去，那6月份个人账户的钱几号到", TODAY)
     assert (found.contribution, found.paid_in) == (YearMonth(2026, 6), YearMonth(2026, 8))
+    # With the day of the payment; a day the payment was "到位" is no date the money was promised.
+    found = months_mentioned("我们单位老拖，10月的社保11月20号才交，这笔医保钱啥时候进账", TODAY)
+    assert (found.contribution, found.paid_in, found.claimed_arrival) == (
+        YearMonth(2026, 10),
+        YearMonth(2026, 11),
+        None,
+    )
+    found = months_mentioned("单位今年2月的社保4月15号才到位，个人账户2月的钱几号前到", TODAY)
+    assert (found.contribution, found.paid_in, found.claimed_arrival) == (YearMonth(2026, 2), YearMonth(2026, 4), None)
     assert months_mentioned("1月的钱1月才交", TODAY).paid_in is None
     # In December, "1月" paid in April is last January's money, not next January's.
     found = months_mentioned("1月和2月的医保费拖到4月一起补交的", TODAY)
@@ -195,6 +207,7 @@ def test_numbers_in_chinese_and_digits():
     assert years_mentioned("我2010年开始交 交了12年") == 12  # not the "10年" inside 2010年
     assert years_mentioned("从2012年1月交养老保险一直交到2024年12月退休") == 13  # both ends count
     assert years_mentioned("2015年到2020年交的社保") == 5
+    assert years_mentioned("1965年出生到2025年退休，交了20年") == 20  # the count told wins over the span
     assert amount_mentioned("单位欠了一万五千元，拖了六十天") == 15000
     assert days_mentioned("单位欠了一万五千元，拖了六十天") == 60
     assert days_mentioned("拖了3个月") == 90
