@@ -35,8 +35,15 @@ def normalize_text(text: str | None) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
+# A few Chinese characters for a term the resident only knows in Chinese (医保, 社保, 公积金).
+ENGLISH_MAX_CHINESE = 6
+ENGLISH_LETTERS_PER_CHINESE = 8
+
+
 def is_english(text: str) -> bool:
-    """Mostly Latin letters and no Chinese: the resident wrote in English."""
+    """Mostly Latin letters: the resident wrote in English, perhaps with a Chinese term in it ("April's 医保 account")."""
     letters = sum(ch.isascii() and ch.isalpha() for ch in text)
     chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
-    return chinese == 0 and letters >= 3
+    if chinese == 0:
+        return letters >= 3
+    return chinese <= ENGLISH_MAX_CHINESE and letters >= ENGLISH_LETTERS_PER_CHINESE * chinese

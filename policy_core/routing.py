@@ -77,6 +77,10 @@ class RoutingTable:
         found = [(len(t), a) for a in self.agencies.values() for t in a.english_terms if t in lowered]
         if found:
             return Route(max(found, key=lambda pair: pair[0])[1])
+        # A Chinese term in an English question ("April's 医保 account") names the subject.
+        subject = self.match(text)
+        if subject is not None:
+            return Route(self.agency(subject.agency), subject)
         return Route(self.agency(FALLBACK_AGENCY), None, in_domain=False)
 
     def route(self, text: str) -> Route:

@@ -67,6 +67,10 @@ _RETIRED_CONTEXT = (
     "已经退了",
     "我退了",
     "老退休",
+    "今年退的",
+    "去年退的",
+    "刚退的",
+    "我是退的",
     "他退了",
     "她退了",
     "都退了",
@@ -322,6 +326,18 @@ _STRANGERS = (
     "下属",
     "手下",
     "几个老人",
+    "科室主任",
+    "我们主任",
+    "我们领导",
+    "我们经理",
+    "我们科长",
+    "主任的",
+    "领导的",
+    "经理的",
+    "老汉",
+    "俺村的",
+    "我们村的",
+    "同村",
 )
 _STRANGERS_AMOUNTS = (
     "有多少",
@@ -338,6 +354,9 @@ _STRANGERS_AMOUNTS = (
     "到了没",
     "进了没",
     "发了没",
+    "报了多少",
+    "报销了多少",
+    "花了多少",
 )
 # A family member named as the owner ("我表哥的失业金", "我儿子单位给他交社保没有").
 _KIN = re.compile(
@@ -372,6 +391,10 @@ _ACCOUNTS = (
     "结果",
     "医保钱",
     "交了几",
+    "花了多少",
+    "报了多少",
+    "报销了多少",
+    "还剩多少",
 )
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?(?:查(?:询)?(?:一下|查|下)?|看看|看一下|看下|告诉我)"
@@ -711,7 +734,11 @@ _ENGLISH_CATEGORY_WORDS = (
         PersonCategory.RETIRED,
     ),
     (
-        re.compile(r"\b(?:employee|employees|employed|still working|working|in[- ]service|my job|my employer)\b", re.I),
+        re.compile(
+            r"\b(?:employee|employees|employed|still working|working|in[- ]service|my job|my employer|my company"
+            r"|i work|i have a job|work for|work at)\b",
+            re.I,
+        ),
         PersonCategory.IN_SERVICE,
     ),
 )

@@ -88,6 +88,12 @@ def test_ones_own_records_asked_in_english_are_not_declined(service):
     assert reply.outcome != DECLINED
 
 
+def test_a_chinese_term_in_an_english_question_names_the_agency(service):
+    reply, said = ask(service, "Where do I apply for 异地就医 before I travel to another province?")
+    assert reply.outcome == ROUTED and reply.agency == "medical_security" and not reply.fact_ids
+    assert "answer in Chinese" in said
+
+
 def test_english_gets_an_english_reply_with_the_agency(service):
     reply, said = ask(service, "How do I get my housing provident fund money out?")
     assert "Chinese" in said and reply.agency == "housing_fund" and "12329" in said
@@ -129,6 +135,13 @@ def test_top_questions_in_english_are_answered_in_english_with_their_basis(servi
             ["paid by the employer only in July", "5 September 2026"],
             ["5 July 2026"],
         ),
+        # A Chinese term in the English sentence, and "I work" as the resident's category.
+        (
+            "I work at a factory, my mother is retired. When does April's 医保 account money arrive for each of us?",
+            ["In-service employees", "5 June 2026", "Retirees", "5 May 2026"],
+            [],
+        ),
+        ("I'm an employee, so my March 医保 money comes by April 5, right?", ["5 May 2026"], ["for April"]),
     ],
 )
 def test_english_arrival_questions_with_a_month_get_the_computed_date(service, text, expected, not_said):

@@ -51,6 +51,9 @@ def test_normalization(text, simplified):
 def test_english_is_recognized():
     assert is_english("How do I activate my social security card?")
     assert not is_english("医保account是什么") and not is_english("12345")
+    # A Chinese term inside an English sentence keeps it English; a Chinese sentence with an English word does not.
+    assert is_english("I work, my dad is retired. When does April's 医保 account money arrive for each?")
+    assert not is_english("我的医保account余额怎么查询呢")
 
 
 @pytest.mark.parametrize(
@@ -76,6 +79,7 @@ def test_english_is_recognized():
         ("社保每月给我打养老金，那我五月的医保存折钱多会儿到", [C.RETIRED]),
         ("我在国企干了二十年了 十一月的医保存折钱什么时候到", [C.IN_SERVICE]),
         ("我还在单位干着呢，离退下来还有好几年，一月的医保存折钱几号到", [C.IN_SERVICE]),  # not 退下来
+        ("我今年退的 我儿子刚工作 俩人11月的个人账户钱啥时候到", [C.RETIRED, C.IN_SERVICE]),
     ],
 )
 def test_categories_from_context(text, categories):
@@ -195,6 +199,12 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         ("看一下养老金的到账记录", False),
         ("告诉我社保卡的卡号怎么查", False),
         ("告诉我医保存折的钱什么时候到", False),
+        # What a relative, a boss or a villager spent or was reimbursed; one's own or a parent's bill is a policy question.
+        ("我儿媳妇的医保上个月花了多少钱，帮我查下", True),
+        ("我想知道我们科室主任今年医保报销了多少", True),
+        ("俺村的赵老汉去年报了多少医保，俺想知道", True),
+        ("我住院花了多少钱能报销多少", False),
+        ("我妈住院花了多少钱，能报多少", False),
     ],
 )
 def test_someone_elses_records(text, expected):
