@@ -29,9 +29,9 @@ SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
 # None where the folder has no such set.
 # heldout (v12) after this round: 12/281 wrong-topic, 92.9% right agency, 91.0% colloquial, 82.9% law.
-# The folder "heldout" holds v12, which was tuned on in the fourth 2026-12-02 session: it is a tuning set now, kept
-# at its old floors until a fresh held-out set replaces it.
-HELDOUT_FLOORS = (0.05, 0.92, 0.90, 0.81)
+# The folder "heldout" holds v12, which was tuned on in the fourth 2026-12-02 session (after: 0/281 wrong-topic, 100%
+# right agency, 97.3% colloquial, 92.4% law): it is a tuning set now, with tuning floors, until a fresh set replaces it.
+HELDOUT_FLOORS = (0.005, 0.99, 0.96, 0.91)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
     # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (more like it in tuning5, 8, 9,

@@ -483,3 +483,24 @@ def test_an_employers_registration_change_is_not_answered_with_the_new_workers_d
     assert reply.topic != "ss_registration_deadline"
     reply, said = ask(service, "公司搬了地址 社保登记要多少天内去变更", "employer_registration_change", 0.6)
     assert reply.outcome == ANSWERED and "第九条" in said and "30日内" in said
+
+
+def test_a_late_payment_told_with_month_and_share_is_an_arrival_question(service):
+    # "2月份的社保3月才交上" names the personal account's money without the word 个人账户.
+    reply, said = ask(service, "单位2月份的社保3月才交上，2月那部分几号前到账", topic="account_arrival")
+    assert reply.outcome == ANSWERED and reply.topic == "account_arrival" and "5月5日" in said, said
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        ("对社保罚款决定不服 可以申请复议吗", True),
+        # An employer fining its worker is no contribution penalty; nor is an office's registration deadline.
+        ("公司罚款我不服能告吗", False),
+        ("单位给我办异地就医备案要几天", False),
+    ],
+)
+def test_new_law_facts_answer_only_their_own_question(service, text, answered):
+    topics = ("contribution_penalty_appeal", "unemployed_list_report")
+    replies = [ask(service, text, topic=topic)[0] for topic in topics]
+    assert any(r.outcome == ANSWERED for r in replies) is answered, [(r.outcome, r.fact_ids) for r in replies]
