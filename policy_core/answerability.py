@@ -167,6 +167,16 @@ def uncovered_examples(routing, knowledge: KnowledgeBase, terms_per_subject: int
     return examples
 
 
+# Two facts are about the same thing when nearly all the terms of the shorter thing group are in the other
+# (the Beijing personal-account facts share one list, each with a few words of its own).
+SAME_THING_SHARE = 0.8
+
+
+def _same_thing(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
+    shared = len(set(first) & set(second))
+    return shared > 0 and shared >= SAME_THING_SHARE * min(len(set(first)), len(set(second)))
+
+
 class AnswerabilityGate:
     def __init__(self, knowledge: KnowledgeBase, settings: GateSettings) -> None:
         self.knowledge = knowledge
@@ -261,21 +271,24 @@ class AnswerabilityGate:
         ]
         return found if len({fact.topic for fact in found}) == 1 else []
 
-    def decide_in_context(self, text: str, ranking: Sequence[tuple[str, float]], last_topic: str) -> GateDecision:
+    def decide_in_context(
+        self, text: str, ranking: Sequence[tuple[str, float]], last_topic: str, names_general_subject: bool = False
+    ) -> GateDecision:
         """A follow-up ("这是哪个文件规定的？") carries the subject of the topic just answered: a candidate about
-        the same thing may be given when the question names its aspect."""
+        the same thing may be given when the question names its aspect. A fact without aspect groups (三伏贴)
+        is given again only to a follow-up naming the general subject ("医保给报销吗"), never to "谢谢啦"."""
         earlier = self.knowledge.by_topic(last_topic)
-        things = {fact.subject[0] for fact in earlier}
+        things = [fact.subject[0] for fact in earlier]
         ranked = [(n, c) for n, c in ranking if n][: self.settings.candidates]
         if last_topic not in dict(ranked):
             ranked.append((last_topic, self.settings.min_confidence_with_aspect))
         for topic, confidence in ranked:
-            # A fact with no aspect group would match any follow-up ("谢谢啦"): those need their subject named.
-            facts = [f for f in self.knowledge.by_topic(topic) if f.subject[0] in things and len(f.subject) > 1]
-            if (
-                facts
-                and confidence >= self.settings.min_confidence_with_aspect
-                and any(names_aspect(f, text) and not asks_uncovered_aspect(f, text, self.settings) for f in facts)
+            if confidence < self.settings.min_confidence_with_aspect:
+                continue
+            facts = [f for f in self.knowledge.by_topic(topic) if any(_same_thing(f.subject[0], t) for t in things)]
+            facts = [f for f in facts if not asks_uncovered_aspect(f, text, self.settings)]
+            if any(len(f.subject) > 1 and names_aspect(f, text) for f in facts) or (
+                topic == last_topic and names_general_subject and any(len(f.subject) == 1 for f in facts)
             ):
                 return GateDecision(
                     topic, confidence, self.similarity(topic, text), "subject carried from the conversation"

@@ -127,13 +127,17 @@ def respond(service: PolicyService, question: Question) -> Reply:
         return Reply((wording.other_persons_records(agency),), DECLINED, agency=agency.id)
 
     decision = service.gate.decide(text, question.ranking)
-    if not decision.topic and question.last_topic and service.routing.names_no_specific_subject(text):
-        decision = service.gate.decide_in_context(text, question.ranking, question.last_topic)
+    no_specific_subject = service.routing.names_no_specific_subject(text)
+    if not decision.topic and question.last_topic and no_specific_subject:
+        decision = service.gate.decide_in_context(
+            text, question.ranking, question.last_topic, names_general_subject=service.routing.match(text) is not None
+        )
     if decision.topic:
         return _answer(service, decision.topic, text, question, decision.reason)
 
+    # A reply to what we asked ("我已经退了", "十一月") continues the topic, whatever NLU made of so short a message.
     if question.intent == FOLLOW_UP_INTENT or (
-        question.intent in NOT_UNDERSTOOD_INTENTS and _fills_slot(question, text, service)
+        (question.intent in NOT_UNDERSTOOD_INTENTS or no_specific_subject) and _fills_slot(question, text, service)
     ):
         if question.last_topic and service.knowledge.by_topic(question.last_topic):
             return _answer(service, question.last_topic, text, question, "follow-up")

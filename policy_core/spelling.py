@@ -70,6 +70,9 @@ class SpellingSettings:
     min_word_frequency: int
     # Real words jieba counts rarely (存着 sounds like 存折): never corrected.
     keep: frozenset[str] = frozenset()
+    # Misspellings that do not sound like their word (存拆: a look-alike) or are words elsewhere (工商认定 is
+    # always 工伤认定): replaced as typed, before the sound-alike correction.
+    replace: tuple[tuple[str, str], ...] = ()
 
 
 def load_spelling_settings(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> SpellingSettings:
@@ -81,12 +84,20 @@ def load_spelling_settings(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> Spe
         words = tuple(str(w) for w in raw.get("words") or ())
         frequency = int(raw.get("min_word_frequency", 20))
         keep = frozenset(str(w) for w in raw.get("keep") or ())
+        replace = tuple((str(typed), str(meant)) for typed, meant in (raw.get("replace") or {}).items())
     except (OSError, yaml.YAMLError, TypeError, ValueError, AttributeError) as error:
         raise KnowledgeBaseError(SPELLING_FILE, "-", f"bad spelling settings: {error}") from error
     for word in words:
         if not 2 <= len(word) <= 4 or not all(readings(ch) for ch in word):
             raise KnowledgeBaseError(SPELLING_FILE, word, "a key word is 2 to 4 Chinese characters")
-    return SpellingSettings(words, frequency, keep)
+    for typed, meant in replace:
+        if len(typed) < 2 or not meant or typed == meant:
+            raise KnowledgeBaseError(
+                SPELLING_FILE, typed, "a replacement needs a misspelling of 2 or more characters and its word"
+            )
+    # Longest misspellings first, so that a longer one claims its characters.
+    replace = tuple(sorted(replace, key=lambda pair: -len(pair[0])))
+    return SpellingSettings(words, frequency, keep, replace)
 
 
 class Speller:
@@ -133,6 +144,9 @@ class Speller:
         return self._tokenizer
 
     def correct(self, text: str) -> str:
+        for typed, meant in self.settings.replace:
+            if typed in text:
+                text = text.replace(typed, meant)
         candidates = self._candidates(text)
         if not candidates:
             return text

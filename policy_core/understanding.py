@@ -47,6 +47,15 @@ _IN_SERVICE_CONTEXT = (
     "离退下来还",
     "离退休还有",
     "离退休还早",
+    "三班倒",
+    "倒班",
+    "上夜班",
+    "在车间",
+    "流水线",
+    "干活",
+    "给交社保",
+    "给我交社保",
+    "收银员",
 )
 _RETIRED_CONTEXT = (
     "退休金",
@@ -75,6 +84,38 @@ _RETIRED_CONTEXT = (
     "都退了",
     "退休好多年",
     "退休多年",
+    "靠养老金",
+    "养老金过日子",
+)
+# Retired cadres (离休): joined work before the People's Republic ("1949年以前就参加工作的老干部"). The
+# dates name the category; "老干部" alone is context ("退休老干部" is a retiree).
+_RETIRED_CADRE_NAMED = (
+    "1949年以前",
+    "1949年前",
+    "49年以前参加",
+    "49年前参加",
+    "建国前参加",
+    "建国以前参加",
+    "解放前参加",
+    "解放以前参加",
+    "新中国成立前",
+    "新中国成立以前",
+)
+_RETIRED_CADRE_CONTEXT = ("老干部", "老红军")
+# Insured on one's own, without an employer ("没单位，自己以个人身份交社保").
+_FLEXIBLE_CONTEXT = (
+    "以个人身份",
+    "个人身份参保",
+    "没单位",
+    "没有单位",
+    "个体户",
+    "个体工商户",
+    "开网店",
+    "跑滴滴",
+    "送外卖",
+    "跑外卖",
+    "摆摊",
+    "打零工",
 )
 # Another person the resident speaks for ("我爸退休了").
 _RELATIVES = (
@@ -143,7 +184,10 @@ _CATEGORY_WORDS: tuple[tuple[str, Optional[PersonCategory], bool], ...] = (("离
         + [
             (word, PersonCategory.RETIRED, parse_person_category(word) is PersonCategory.RETIRED)
             for word in _RETIRED_CONTEXT
-        ],
+        ]
+        + [(word, PersonCategory.RETIRED_CADRE, True) for word in _RETIRED_CADRE_NAMED]
+        + [(word, PersonCategory.RETIRED_CADRE, False) for word in _RETIRED_CADRE_CONTEXT]
+        + [(word, PersonCategory.FLEXIBLE_EMPLOYMENT, False) for word in _FLEXIBLE_CONTEXT],
         key=lambda entry: -len(entry[0]),
     )
 )
@@ -259,6 +303,18 @@ _RECORDS = (
     "有没有断",
     "进了没",
     "进没进",
+    "买了些",
+    "买了啥",
+    "买了什么",
+    "开了什么药",
+    "开了啥药",
+    "拿了什么药",
+    "看了什么病",
+    "看过什么病",
+    "入账记录",
+    "花在哪",
+    "花哪了",
+    "都花在",
 )
 # The employer's duty to tell its staff ("单位是不是要每年跟员工公布社保费交了多少") is a policy question.
 _TO_STAFF = re.compile(
@@ -283,6 +339,16 @@ _LOOKUP = (
     "打一份",
     "给我看",
     "多少",
+    "问她",
+    "问他",
+    "让我来问",
+    "让我问",
+    "托我问",
+    "调一下",
+    "调下",
+    "调取",
+    "统计",
+    "名单",
 )
 # Words holding "查" that look nothing up ("体检查出点小毛病").
 _NOT_LOOKUP = re.compile(r"检查|查出|调查|被查|查到了|查处|查实|抽查|核查|稽查")
@@ -336,6 +402,18 @@ _STRANGERS = (
     "俺村的",
     "我们村的",
     "同村",
+    "大伙儿",
+    "大伙的",
+    "大家的",
+    "全村",
+    "村民",
+    "所有人的",
+    "每个人的",
+    "工友",
+    "班组长",
+    "组长",
+    "车间主任",
+    "老乡",
 )
 _STRANGERS_AMOUNTS = (
     "有多少",
@@ -356,6 +434,10 @@ _STRANGERS_AMOUNTS = (
     "报销了多少",
     "花了多少",
 )
+# Someone known by their job ("那个保安", "保洁阿姨的"); "我是保安" is the resident.
+_WORKER_NAMED = re.compile(
+    r"(?:那个|这个|那位|这位|新来的|的|们)(?:保安|保洁|保姆|门卫|护工)|(?:保安|保洁|保姆|门卫|护工)(?:的|大爷|大姐|师傅|阿姨)"
+)
 # A family member named as the owner ("我表哥的失业金", "我儿子单位给他交社保没有").
 _KIN = re.compile(
     r"我(?:的)?(?:表|堂)?(?:哥哥?|姐姐?|弟弟?|妹妹?|儿子|女儿|老公|老婆|媳妇|丈夫|妻子|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶"
@@ -364,7 +446,7 @@ _KIN = re.compile(
     r"|小姨子?|大姨子?|小舅子|大姑子|小姑子|姐夫|妹夫|嫂子|弟媳|儿媳|女婿|侄子|侄女|外甥女?)"
 )
 # Someone identified by an ID number ("身份证号1101…的人", "身份证后四位是3316的那个人").
-_OTHER_BY_ID = re.compile(r"身份证(?:号码?|后四位)?(?:是)?\s*[\dXx*]{4,18}\s*(?:的|这个|那个)")
+_OTHER_BY_ID = re.compile(r"身份证(?:号码?|后四位)?(?:是)?\s*[\dXx*]{4,18}\s*[)）]?\s*(?:的|这个|那个)")
 # Someone called by a nickname or half-hidden name ("小王的", "老李家", "刘某").
 # Common surnames: a nickname (小王, 老李) or a full name (李建国) starts with one.
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯董程曹袁邓许沈彭吕苏卢蒋蔡贾丁魏薛叶潘杜夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔毛邱秦江史顾侯邵孟万段雷钱汤尹黎常武乔贺龚"
@@ -396,7 +478,7 @@ _ACCOUNTS = (
 )
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?(?:查(?:询)?(?:一下|查|下)?|看看|看一下|看下|告诉我)"
-    r"(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是|\s)"
+    r"(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是|\s|[(（])"
 )
 
 _DATE_RE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?P<day>\d{1,2})\s*[号日]")
@@ -701,7 +783,9 @@ _HUMAN_WORDS = (
 
 # A question about a hotline's own human service ("12333人工服务几点到几点") asks for no person here.
 _HOTLINE_HOURS = re.compile(
-    r"(?<!\d)(?:12333|12393|12329|12345)(?!\d).{0,6}(?:人工|客服).{0,8}(?:几点|时间|上班|下班|周末|节假日|打不通|怎么转|怎么按)"
+    r"(?<!\d)(?:12333|12393|12329|12345)(?!\d)(?:.{0,6}(?:人工|客服).{0,8}"
+    r"(?:几点|时间|上班|下班|周末|节假日|打不通|怎么转|怎么按|咋转|转不了|语音|多久|等多久|晚上|有人接)"
+    r"|.{0,4}(?:咋|怎么|怎样|如何)(?:才能)?(?:转|接|按|找)?到?(?:人工|客服))"
 )
 
 
@@ -716,7 +800,10 @@ _ENGLISH_OTHER_OWNER = re.compile(
     r"|\b(?:someone else|another person|other people|somebody else)\b|\b[A-Z][a-z]+ [A-Z][a-z]+'s\b"
 )
 _ENGLISH_RECORDS = re.compile(r"\b(?:balance|records?|contributions?|history|statement|how much|account|paid)\b", re.I)
-_ENGLISH_LOOKUP = re.compile(r"\b(?:check|look up|lookup|find out|see|tell me|show me|query)\b", re.I)
+_ENGLISH_LOOKUP = re.compile(
+    r"\b(?:check|look up|lookup|find out|see|tell me|show me|query)\b|\bhow much (?:money )?is left\b|\bwhat'?s left\b",
+    re.I,
+)
 
 
 _ENGLISH_MONTHS = tuple(name.lower() for name in ENGLISH_MONTH_NAMES)
@@ -778,8 +865,10 @@ def asks_for_someone_elses_records(text: str) -> bool:
     if not any(word in _NOT_LOOKUP.sub(" ", text) for word in _LOOKUP):
         return False
     records = any(word in text for word in _RECORDS)
-    stranger = any(word in text for word in _STRANGERS) or (
-        bool(_OTHER_BY_ID.search(text)) and not any(word in text for word in ("我的身份证", "本人身份证"))
+    stranger = (
+        any(word in text for word in _STRANGERS)
+        or bool(_WORKER_NAMED.search(text))
+        or (bool(_OTHER_BY_ID.search(text)) and not any(word in text for word in ("我的身份证", "本人身份证")))
     )
     if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS)):
         return True

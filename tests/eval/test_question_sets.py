@@ -1,13 +1,13 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/`: v12, written by three authors (one per set) who never saw data/, knowledge/, tests/ or the other
-  sets; measured once on the code before this round (5.0% wrong-topic, 89.0% right agency, 89.6% colloquial,
-  80.4% law) and once after it, never tuned on. Questions that equal a training example or a question of another
-  set were dropped before the first measurement.
-- `tuning1/` … `tuning12/`: written the same way by other authors (tuning4 … tuning12 were earlier held-out sets,
+- `heldout/`: v18, written by three authors (one per set) who never saw data/, knowledge/, tests/ or the other
+  sets; measured once, on the final code of this round, never tuned on. Questions that
+  equal a training example or a question of another set were dropped before the first measurement.
+- `tuning1/` … `tuning17/`: written the same way by other authors (tuning4 … tuning17 were earlier held-out sets,
   each measured before it was tuned on); the answerability thresholds and the knowledge terms were tuned on them,
   so they are regression checks, not estimates. tuning10 holds v9, tuning11 v10's colloquial and law sets,
-  tuning12 v11.
+  tuning12 v11, tuning13 v12, tuning14 v14, tuning15 v16's uncovered-question and law sets, tuning16 v17,
+  tuning17 v15 (held out until the end of its round, then tuned on).
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -27,16 +27,20 @@ pytestmark = pytest.mark.model
 REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
-# None where the folder has no such set.
-# heldout (v12) after this round: 12/281 wrong-topic, 92.9% right agency, 91.0% colloquial, 82.9% law.
-# The folder "heldout" holds v12, which was tuned on in the fourth 2026-12-02 session (after: 0/281 wrong-topic, 100%
-# right agency, 97.3% colloquial, 92.4% law): it is a tuning set now, with tuning floors, until a fresh set replaces it.
-HELDOUT_FLOORS = (0.005, 0.99, 0.96, 0.91)
+# None where the folder has no such set (tuning11: no uncovered questions; tuning15: no colloquial ones).
+# heldout (v18), measured once on the final code of this round: 6/270 wrong-topic, 95.2% right agency, 88.7%
+# colloquial, 87.7% law (README, Measured). Floors just below.
+HELDOUT_FLOORS = (0.03, 0.94, 0.87, 0.86)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
     # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (more like it in tuning5, 8, 9,
     # heldout), while the end-to-end tests want the pension-amount fact's hand-off to a person who can read the records.
     # tuning5's false-premise questions forbid repeating the wrong date, which the correction does ("不是2月5日").
+    "tuning17": (0.005, 0.99, 0.95, 0.90),
+    "tuning16": (0.005, 0.98, 0.98, 0.93),
+    "tuning15": (0.005, 0.99, None, 0.94),
+    "tuning14": (0.005, 0.99, 0.98, 0.89),
+    "tuning13": (0.005, 0.99, 0.97, 0.92),
     "tuning12": (0.015, 0.98, 0.94, 0.88),
     "tuning11": (None, None, 0.98, 0.90),
     "tuning10": (0.025, 0.96, 0.97, 0.89),
@@ -63,7 +67,7 @@ def scored():
         verdicts = {name: run_set(service, parser, folder, name) for name in names}
         report = {name: summary(v) for name, v in verdicts.items()}
         if "out_of_knowledge" in verdicts:
-            report["gate"] = gate_figures(verdicts["out_of_knowledge"], verdicts["colloquial"])
+            report["gate"] = gate_figures(verdicts["out_of_knowledge"], verdicts.get("colloquial", []))
         (REPORT / f"{folder}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         found[folder] = verdicts
     return found
@@ -85,19 +89,19 @@ def test_the_held_out_sets_are_large_enough(scored):
 def test_uncovered_questions_get_no_policy_fact_and_the_right_agency(scored, folder):
     most_wrong, least_routed, _, _ = FLOORS[folder]
     verdicts = scored[folder]["out_of_knowledge"]
-    figures = gate_figures(verdicts, scored[folder]["colloquial"])
+    figures = gate_figures(verdicts, scored[folder].get("colloquial", []))
     wrong = [v for v in verdicts if v.outcome == "answered"]
     assert figures["wrong_topic_rate"] <= most_wrong, _failures(wrong)
     assert figures["routing_accuracy"] >= least_routed, _failures(verdicts)
 
 
-@pytest.mark.parametrize("folder", FLOORS)
+@pytest.mark.parametrize("folder", [f for f in FLOORS if FLOORS[f][2] is not None])
 def test_colloquial_in_scope_questions(scored, folder):
     verdicts = scored[folder]["colloquial"]
     assert summary(verdicts)["pass_rate"] >= FLOORS[folder][2], _failures(verdicts)
 
 
-@pytest.mark.parametrize("folder", FLOORS)
+@pytest.mark.parametrize("folder", [f for f in FLOORS if FLOORS[f][3] is not None])
 def test_law_questions_answered_with_the_right_article(scored, folder):
     verdicts = scored[folder]["law"]
     assert summary(verdicts)["pass_rate"] >= FLOORS[folder][3], _failures(verdicts)

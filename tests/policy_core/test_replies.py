@@ -28,6 +28,12 @@ def ask(service, text, topic=None, confidence=0.9, **slots):
         ("我的医保卡余额怎么查", "account_deposit", "medical_security", "12345"),
         ("异地就医备案怎么弄", "reimburse_settled_receipt", "medical_security", "12345"),
         ("公积金贷款最多能贷多少", "account_arrival", "housing_fund", "12329"),
+        # The most specific subject named wins: 公积金 over 灵活就业, 异地长期居住 over 居住证.
+        ("灵活就业想交公积金 去哪开户 网上能办不", "account_arrival", "housing_fund", "12329"),
+        ("异地长期居住备案要交啥材料，必须有居住证吗", "account_arrival", "medical_security", "12345"),
+        ("電子醫保憑證激活要刷臉，一直失敗怎麼辦", "account_arrival", "medical_security", "12345"),
+        ("残疾人护理补贴和生活补贴怎么申请", "account_arrival", "other", "12345"),
+        ("忘了交今年的农合 现在补交的话 啥时候开始能报", "account_arrival", "medical_security", "12345"),
     ],
 )
 def test_a_question_not_about_the_fact_nlu_picked_is_routed(service, text, nlu_topic, agency, hotline):
@@ -112,6 +118,25 @@ def test_english_gets_an_english_reply_with_the_agency(service):
         ("How long can I get unemployment benefit?", "unemployment_benefit_period", "24 months", "第四十六条"),
         ("Can I deposit money into my medical account?", "account_deposit", "No.", "第158号"),
         ("Can I put my own money into my Beijing medical insurance passbook?", "account_deposit", "No.", "第158号"),
+        (
+            "What percentage of my wage is the disability allowance for a level 2 work injury?",
+            "injury_disability_allowance",
+            "85%",
+            "第三十五条",
+        ),
+        (
+            "After 10 years with one employer, can I ask for an open-ended contract?",
+            "open_ended_contract",
+            "10 years",
+            "第十四条",
+        ),
+        (
+            "I applied for my pension. Within how many working days must the agency finish?",
+            "pension_claim_processing_time",
+            "20 working days",
+            "第十八条",
+        ),
+        ("What is the lowest housing provident fund contribution rate?", "hf_contribution_rate", "5%", "第十八条"),
     ],
 )
 def test_top_questions_in_english_are_answered_in_english_with_their_basis(service, text, topic, expected, basis):
@@ -167,6 +192,8 @@ def test_an_english_arrival_question_without_a_month_gets_the_rule(service):
     [
         "How do I get a replacement social security card?",
         "How do I apply for unemployment benefit online?",  # asks a procedure no English answer gives
+        "How long does it take for my pension to arrive each month?",  # not the pension application's deadline
+        "What's the housing provident fund loan interest rate now?",  # a loan rate, not the contribution rate
         "How much pension will I get after 20 years?",
         "Where can I check my medical account balance?",
         "How long does it take to get unemployment benefit approved?",  # processing, not the period
@@ -338,6 +365,15 @@ def test_the_payment_month_told_in_other_words(service, text, expected):
         "我表哥的失业金领了几个月了帮我查查",
         "查一下身份证号110101196501011234的人养老金多少",
         "我想知道我们楼下刘叔叔退休金一个月多少",
+        "能查一下李建国（身份证后四位2317）的医保存折明细吗",
+        "帮我看看我前妻最近用医保都买了些啥药",
+        "我们楼新来的那个保安交没交医保，账户里有没有钱，能查到不",
+        "我是王芳的同学，她让我来问她医保账户余额",
+        "我们村会计说要统计大伙儿的医保存折余额，能直接从你们这儿查吗",
+        "能告诉我赵敏（1985年生）医保存折最近三个月的入账记录吗",
+        "我们村主任想统计一下村里每个人的医保账户余额 能给个名单吗",
+        "帮我调一下我们班组长王强的医保个人账户流水",
+        "我是公司老板，想看看我员工小刘的医保账户这半年都花在哪了",
     ],
 )
 def test_other_peoples_records_in_other_words_are_declined(service, text):
@@ -470,8 +506,9 @@ def test_facts_on_different_articles_named_by_words_are_not_guessed(service):
 
 
 def test_a_question_about_a_hotlines_own_human_service_is_no_request_for_a_person(service):
-    reply, said = ask(service, "12333人工服务几点到几点", "ask_hotline", 0.5)
-    assert reply.handoff_reason != "asked_for_human" and said
+    for text in ("12333人工服务几点到几点", "12329咋转人工 一直是语音"):
+        reply, said = ask(service, text, "ask_hotline", 0.5)
+        assert reply.handoff_reason != "asked_for_human" and said, text
     for text in ("我要人工服务，机器人听不懂", "我的电话13812345678，我要人工服务，什么时间能接通"):
         reply, _ = ask(service, text)
         assert reply.handoff_reason == "asked_for_human", text
@@ -504,3 +541,96 @@ def test_new_law_facts_answer_only_their_own_question(service, text, answered):
     topics = ("contribution_penalty_appeal", "unemployed_list_report")
     replies = [ask(service, text, topic=topic)[0] for topic in topics]
     assert any(r.outcome == ANSWERED for r in replies) is answered, [(r.outcome, r.fact_ids) for r in replies]
+
+
+def test_a_resident_naming_their_own_job_is_not_someone_else():
+    from policy_core.understanding import asks_for_someone_elses_records
+
+    assert not asks_for_someone_elses_records("我是保安，单位交没交医保怎么查")
+    assert asks_for_someone_elses_records("帮我查下我家保姆的社保交没交")
+
+
+def test_a_retired_cadre_told_by_the_year_they_joined_work_hears_that_there_is_no_account(service):
+    reply, said = ask(service, "我是1949年以前就参加工作的老干部，有没有医保存折", "account_eligibility")
+    assert reply.outcome == ANSWERED and "离休" in said and "不建立" in said, said
+    reply, said = ask(service, "我没单位，自己以个人身份在街道交社保，开网店的，我有医保存折吗", "account_eligibility")
+    assert reply.outcome == ANSWERED and "灵活就业" in said and "不建立" in said, said
+
+
+@pytest.mark.parametrize(
+    "text, topic, said_words",
+    [
+        # 劳动合同法第三十八条第二款: forced or dangerous work ends the contract at once, without notice.
+        (
+            "老板逼着我们冒险作业 不干就扣钱 我能直接走人不用提前说吗",
+            "immediate_resignation",
+            ("立即解除", "第三十八条"),
+        ),
+        # 第十九条: a contract that only states a probation has no probation; that term is the contract's.
+        ("合同上就写了试用期三个月 别的期限啥也没写 这咋算", "probation_only_contract", ("试用期不成立", "第十九条")),
+        # 失业保险条例第二十五条: the agency's advice to the unemployed is free.
+        ("去社保局问问失业保险的事儿 要收咨询费不", "unemployment_free_consultation", ("免费咨询", "第二十五条")),
+    ],
+)
+def test_law_facts_added_from_residents_questions(service, text, topic, said_words):
+    reply, said = ask(service, text, topic, 0.6)
+    assert reply.outcome == ANSWERED and reply.topic == topic, said
+    assert all(word in said for word in said_words), said
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        # The 30-day notice (第三十七条) is not the answer when the employer forces dangerous work.
+        ("老板逼着我们冒险作业 不干就扣钱 我能直接走人不用提前说吗", "resignation_notice"),
+        # The probation lengths (第十九条第一款) do not answer a contract that states only a probation.
+        ("合同上就写了试用期三个月 别的期限啥也没写 这咋算", "probation_max_length"),
+        # A payroll deduction does not say when the account money arrives.
+        ("单位每个月从我工资里扣医保 八月份扣的那笔 存折上啥时候能见到", "ss_payroll_deduction"),
+        # Arrears of the housing fund are not social-insurance arrears; a new employer's contributions are not
+        # the 110% rule for a month not declared.
+        ("单位一直拖着不交公积金 催了也不交 最后能怎么办", "employer_arrears_enforcement"),
+        ("新成立的单位还没交过社保 也不去申报 社保机构按什么核它该交多少", "contribution_undeclared_amount"),
+        ("公积金贷款月供晚了几天还会上征信吗", "hf_loan_conditions"),
+        # A student's cover ending is not a retiree's; a lost certificate is no receipt; a subsidy is no deferral.
+        ("毕业了学校的医保啥时候停 要不要自己接着交", "medical_retirement_contribution"),
+        ("技能等级证书纸质的丢了 能补吗还是只能打电子版", "reimburse_photocopy"),
+        ("就业困难人员社保补贴最多能领几年", "ss_contribution_deferral"),
+        ("辞职了不想把公积金取出来 能自己接着往里交吗", "hf_resignation"),
+        ("单位多给我交了一个月社保 个人扣的那部分能退回来吗", "ss_overpaid_benefit"),
+        # Outpatient care in another city is not what the direct-settlement rule says.
+        ("在外地看门诊能直接刷医保吗，还是只有住院能刷", "medical_direct_settlement"),
+        ("自由职业自愿缴存公积金 每个月最少交多少", "hf_monthly_amount"),
+        ("签了冲还贷以后还能再提取公积金吗", "hf_withdrawal_conditions"),
+        ("社区公益岗工资多少 给交社保不", "ss_low_wage_contribution"),
+        ("人在美国住，养老金认证有什么方式", "benefit_qualification_check"),
+    ],
+)
+def test_a_neighbouring_rule_does_not_answer(service, text, topic):
+    reply, said = ask(service, text, topic, 0.97)
+    assert reply.topic != topic, said
+
+
+def test_an_arrival_question_about_a_pension_or_wage_is_not_the_account_rule(service):
+    reply, said = ask(service, "我爸退休我在职，五月份的养老金各自几号到账", "account_arrival", 0.95)
+    assert reply.outcome != ANSWERED, said
+    reply, said = ask(service, "我爸退休我在职，五月份各自几号到账", "account_arrival", 0.95)
+    assert reply.outcome == ANSWERED and "7月5日" in said and "6月5日" in said, said
+
+
+def test_follow_ups_carry_the_subject_of_the_topic_just_answered(service):
+    # The Beijing account facts share most of their subject words, each with a few of its own.
+    reply, said = ask(service, "这是哪个文件规定的？", "account_basis", 0.6, last_topic="account_arrival")
+    assert reply.outcome == ANSWERED and "158号" in said
+    # A fact without aspect groups is given again to a follow-up naming the general subject, not to thanks.
+    reply, said = ask(service, "医保给报销吗", "medical_coverage_scope", 0.2, last_topic="sanfutie")
+    assert reply.topic == "sanfutie" and "可以报销" in said
+    reply, _ = ask(service, "谢谢啦", "thanks", 0.9, last_topic="sanfutie")
+    assert reply.outcome != ANSWERED
+    reply, _ = ask(service, "医保卡怎么激活", "medical_coverage_scope", 0.2, last_topic="sanfutie")
+    assert reply.outcome != ANSWERED
+
+
+def test_a_short_reply_telling_a_category_continues_the_topic_whatever_nlu_made_of_it(service):
+    reply, said = ask(service, "我已经退了", "reimburse_settled_receipt", 0.17, last_topic="account_arrival")
+    assert reply.outcome == ANSWERED and reply.topic == "account_arrival" and "退休人员" in said, said

@@ -41,10 +41,24 @@ def test_sound_alike_misspellings_are_corrected(typed, meant):
         "钱一直存着呢",  # a rare real word kept by spelling.yml
         "12345的工单号忘了",  # 单 read shan is not 伤
         "交了工商的费用",
+        "去工商局办执照",  # 工商 alone is not replaced, only 工商认定
     ],
 )
 def test_real_words_are_left_alone(text):
     assert normalize_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        # Look-alikes that do not sound alike, and a word that is always wrong in this domain.
+        ("医保存拆里的钱是谁的", "医保存折里的钱是谁的"),
+        ("单位要在多少天内申请工商认定", "单位要在多少天内申请工伤认定"),
+        ("单位把我除命了 连续供龄不认", "单位把我除名了 连续工龄不认"),
+    ],
+)
+def test_listed_misspellings_are_replaced(typed, meant):
+    assert normalize_text(typed) == meant
 
 
 def test_a_speller_without_words_changes_nothing():
@@ -57,6 +71,9 @@ def test_the_spelling_file_is_checked(tmp_path):
         load_spelling_settings(tmp_path)
     (tmp_path / "spelling.yml").write_text("words: [医保\n", encoding="utf-8")
     with pytest.raises(KnowledgeBaseError, match="bad spelling settings"):
+        load_spelling_settings(tmp_path)
+    (tmp_path / "spelling.yml").write_text("words: [医保]\nreplace: {拆: 折}\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="a replacement needs"):
         load_spelling_settings(tmp_path)
     (tmp_path / "spelling.yml").unlink()
     assert load_spelling_settings(tmp_path).words == ()

@@ -80,6 +80,13 @@ def test_english_is_recognized():
         ("我在国企干了二十年了 十一月的医保存折钱什么时候到", [C.IN_SERVICE]),
         ("我还在单位干着呢，离退下来还有好几年，一月的医保存折钱几号到", [C.IN_SERVICE]),  # not 退下来
         ("我今年退的 我儿子刚工作 俩人11月的个人账户钱啥时候到", [C.RETIRED, C.IN_SERVICE]),
+        # Joined work before 1949: a retired cadre (离休), even though 参加工作 alone means in service.
+        ("我是1949年以前就参加工作的老干部，有没有医保存折", [C.RETIRED_CADRE]),
+        ("我是退休老干部，医保存折的钱啥时候到", [C.RETIRED]),
+        ("我没单位，自己以个人身份在街道交社保，开网店的", [C.FLEXIBLE_EMPLOYMENT]),
+        ("我在纺织厂三班倒 五月的医保存折钱哪天能进来", [C.IN_SERVICE]),
+        ("在超市当收银员 超市给交社保 11月的医保个人账户钱啥时候到", [C.IN_SERVICE]),
+        ("老伴走了以后我一个人靠养老金过日子 六月份存折里的钱啥时候打", [C.RETIRED]),
     ],
 )
 def test_categories_from_context(text, categories):
