@@ -47,6 +47,8 @@ FOLLOW_UP_INTENT = "inform"
 NOT_UNDERSTOOD_INTENTS = ("nlu_fallback", "gibberish")
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 UNSURE_OUT_OF_SCOPE = 0.3
+# A reply that only tells a category or a month ("我已经退了", "那退休的呢") is short; a longer message is a question.
+MAX_SLOT_REPLY_LENGTH = 12
 
 # Outcomes, for the review of what residents asked.
 ANSWERED = "answered"
@@ -135,9 +137,10 @@ def respond(service: PolicyService, question: Question) -> Reply:
     if decision.topic:
         return _answer(service, decision.topic, text, question, decision.reason)
 
-    # A reply to what we asked ("我已经退了", "十一月") continues the topic, whatever NLU made of so short a message.
+    # A short reply to what we asked ("我已经退了", "十一月") continues the topic, whatever NLU made of it.
+    short_reply = no_specific_subject and len(text) <= MAX_SLOT_REPLY_LENGTH
     if question.intent == FOLLOW_UP_INTENT or (
-        (question.intent in NOT_UNDERSTOOD_INTENTS or no_specific_subject) and _fills_slot(question, text, service)
+        (question.intent in NOT_UNDERSTOOD_INTENTS or short_reply) and _fills_slot(question, text, service)
     ):
         if question.last_topic and service.knowledge.by_topic(question.last_topic):
             return _answer(service, question.last_topic, text, question, "follow-up")

@@ -410,9 +410,6 @@ _STRANGERS = (
     "所有人的",
     "每个人的",
     "工友",
-    "班组长",
-    "组长",
-    "车间主任",
     "老乡",
 )
 _STRANGERS_AMOUNTS = (
@@ -434,9 +431,10 @@ _STRANGERS_AMOUNTS = (
     "报销了多少",
     "花了多少",
 )
-# Someone known by their job ("那个保安", "保洁阿姨的"); "我是保安" is the resident.
+# Someone known by their job ("那个保安", "我们班组长王强"); "我是保安", "我是组长" is the resident.
 _WORKER_NAMED = re.compile(
-    r"(?:那个|这个|那位|这位|新来的|的|们)(?:保安|保洁|保姆|门卫|护工)|(?:保安|保洁|保姆|门卫|护工)(?:的|大爷|大姐|师傅|阿姨)"
+    r"(?:那个|这个|那位|这位|新来的|的|们)(?:保安|保洁|保姆|门卫|护工|班组长|组长|车间主任)"
+    r"|(?:保安|保洁|保姆|门卫|护工|班组长|组长|车间主任)(?:的|大爷|大姐|师傅|阿姨)"
 )
 # A family member named as the owner ("我表哥的失业金", "我儿子单位给他交社保没有").
 _KIN = re.compile(

@@ -547,6 +547,8 @@ def test_a_resident_naming_their_own_job_is_not_someone_else():
     from policy_core.understanding import asks_for_someone_elses_records
 
     assert not asks_for_someone_elses_records("我是保安，单位交没交医保怎么查")
+    assert not asks_for_someone_elses_records("我是组长，帮我查查我的社保交没交")
+    assert asks_for_someone_elses_records("帮我调一下我们班组长王强的医保个人账户流水")
     assert asks_for_someone_elses_records("帮我查下我家保姆的社保交没交")
 
 
@@ -634,3 +636,6 @@ def test_follow_ups_carry_the_subject_of_the_topic_just_answered(service):
 def test_a_short_reply_telling_a_category_continues_the_topic_whatever_nlu_made_of_it(service):
     reply, said = ask(service, "我已经退了", "reimburse_settled_receipt", 0.17, last_topic="account_arrival")
     assert reply.outcome == ANSWERED and reply.topic == "account_arrival" and "退休人员" in said, said
+    # A longer message telling a category is its own question, not a reply to ours.
+    reply, _ = ask(service, "我退休了，想问问还要不要每个月交医保", "complain", 0.3, last_topic="account_arrival")
+    assert reply.topic != "account_arrival"
