@@ -42,6 +42,9 @@ def test_sound_alike_misspellings_are_corrected(typed, meant):
         "12345的工单号忘了",  # 单 read shan is not 伤
         "交了工商的费用",
         "去工商局办执照",  # 工商 alone is not replaced, only 工商认定
+        "因个人原因辞职了",  # 人原 inside 个人原因 is no misspelling of 人员
+        "福利细则在哪看",
+        "充分陪伴老人",
     ],
 )
 def test_real_words_are_left_alone(text):
