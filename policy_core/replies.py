@@ -3,11 +3,13 @@ finished messages out. The Rasa actions only translate a `Reply` into events."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional
 
 from . import wording
+from .answerability import names_thing
 from .answers import NotCovered, PolicyService
 from .categories import PersonCategory, parse_person_category
 from .knowledge_base import ArrivalRule, EligibilityRule, LawRule, PolicyFact, ReimbursementRule
@@ -49,6 +51,9 @@ OUT_OF_SCOPE_INTENT = "out_of_scope"
 UNSURE_OUT_OF_SCOPE = 0.3
 # A reply that only tells a category or a month ("我已经退了", "那退休的呢") is short; a longer message is a question.
 MAX_SLOT_REPLY_LENGTH = 12
+_EARLIER_CATEGORY = re.compile(
+    r"(?:以前|之前|原来|过去|曾经|那时)(?:候)?.{0,3}(?:在职|上班|单位|工作|职工|有(?:医保)?(?:存折|个人账户|账户))"
+)
 
 # Outcomes, for the review of what residents asked.
 ANSWERED = "answered"
@@ -136,6 +141,9 @@ def respond(service: PolicyService, question: Question) -> Reply:
         )
     if decision.topic:
         return _answer(service, decision.topic, text, question, decision.reason)
+    without_account = _without_account(service, text, question)
+    if without_account is not None:
+        return without_account
 
     # A short reply to what we asked ("我已经退了", "十一月") continues the topic, whatever NLU made of it.
     short_reply = no_specific_subject and len(text) <= MAX_SLOT_REPLY_LENGTH
@@ -171,6 +179,20 @@ def respond(service: PolicyService, question: Question) -> Reply:
         agency="other",
         gate_reason=decision.reason,
     )
+
+
+def _without_account(service: PolicyService, text: str, question: Question) -> Optional[Reply]:
+    """A personal-account question about a category that has no personal account ("灵活就业的个人账户去哪领",
+    "离休干部的个人账户是不是划得更多") is answered by correcting that premise, whatever else it asks. Not when
+    the resident tells a category they were in before ("以前在职时的个人账户"): the old balance is another question."""
+    if _EARLIER_CATEGORY.search(text):
+        return None
+    categories = categories_mentioned(text)
+    facts = [f for f in (_eligibility(service, c, question.regions) for c in categories) if f is not None]
+    if not any(not f.rule.has_account for f in facts) or not any(names_thing(f, text) for f in facts):
+        return None
+    topic = facts[0].topic
+    return _reply(topic, (wording.fact_answer(facts, None),), ANSWERED, categories, why="category without an account")
 
 
 def _payload(service: PolicyService, question: Question) -> Reply:

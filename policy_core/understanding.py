@@ -66,6 +66,15 @@ _RETIRED_CONTEXT = (
     "已退休",
     "退休职工",
     "领养老金",
+    "领着养老金",
+    # The years tell it: past seventy, or wages and work told as the past ("跟以前上班时不一样了").
+    "七十多了",
+    "七十多岁",
+    "八十多了",
+    "八十多岁",
+    "以前上班",
+    "以前的工资",
+    "以前工资",
     "拿养老金",
     "打养老金",
     "发养老金",
@@ -86,6 +95,13 @@ _RETIRED_CONTEXT = (
     "退休多年",
     "靠养老金",
     "养老金过日子",
+    # Retired from an employer: the employer words are the past ("刚从单位退下来").
+    "从单位退",
+    "从厂里退",
+    "从公司退",
+    "一个退了",
+    "办完退休",
+    "办了退休",
 )
 # Retired cadres (离休): joined work before the People's Republic ("1949年以前就参加工作的老干部"). The
 # dates name the category; "老干部" alone is context ("退休老干部" is a retiree).
@@ -315,6 +331,9 @@ _RECORDS = (
     "花在哪",
     "花哪了",
     "都花在",
+    "报了多少",
+    "参保情况",
+    "参保信息",
 )
 # The employer's duty to tell its staff ("单位是不是要每年跟员工公布社保费交了多少") is a policy question.
 _TO_STAFF = re.compile(
@@ -349,6 +368,14 @@ _LOOKUP = (
     "调取",
     "统计",
     "名单",
+    "给我说说",
+    "想调",
+    "要调",
+    "瞅瞅",
+    "瞅一眼",
+    "瞅一下",
+    "瞧瞧",
+    "瞧一下",
 )
 # Words holding "查" that look nothing up ("体检查出点小毛病").
 _NOT_LOOKUP = re.compile(r"检查|查出|调查|被查|查到了|查处|查实|抽查|核查|稽查")
@@ -411,6 +438,14 @@ _STRANGERS = (
     "每个人的",
     "工友",
     "老乡",
+    "我们村",
+    "俺们村",
+    "村里的",
+    "对门",
+    "对面的",
+    "部门领导",
+    "我是她领导",
+    "我是他领导",
 )
 _STRANGERS_AMOUNTS = (
     "有多少",
@@ -430,6 +465,7 @@ _STRANGERS_AMOUNTS = (
     "报了多少",
     "报销了多少",
     "花了多少",
+    "进多少",
 )
 # Someone known by their job ("那个保安", "我们班组长王强"); "我是保安", "我是组长" is the resident.
 _WORKER_NAMED = re.compile(
@@ -448,10 +484,15 @@ _OTHER_BY_ID = re.compile(r"身份证(?:号码?|后四位)?(?:是)?\s*[\dXx*]{4,
 # Someone called by a nickname or half-hidden name ("小王的", "老李家", "刘某").
 # Common surnames: a nickname (小王, 老李) or a full name (李建国) starts with one.
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯董程曹袁邓许沈彭吕苏卢蒋蔡贾丁魏薛叶潘杜夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔毛邱秦江史顾侯邵孟万段雷钱汤尹黎常武乔贺龚"
+# A colleague named by nickname or full name ("我们单位新来的小王，", "单位李娟的社保"), not "单位方面的社保".
+_COLLEAGUE_NAMED = re.compile(
+    r"(?:单位|公司|部门|科室|厂里|车间|班上)(?:新来的|的)?(?!方面|万一|常年|石油|金融|江湖)"
+    rf"(?:(?:小|老)[{_SURNAMES}](?:的|，|,|\s)|[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}的(?:社保|医保|缴费|个人账户|公积金|养老|账户))"
+)
 _ALIAS = re.compile(rf"(?<![我你他她养])(?:小|老)[{_SURNAMES}](?:的|家)|[王李张刘陈杨赵黄周吴徐孙胡朱]某")
 # A look-up in the strict sense, and the personal accounts it could be about ("帮我查一下我爸的医保账户").
 _STRICT_LOOKUP = re.compile(
-    r"(?:帮|给|替|能|你|想|要)(?:我|忙|他|她)?查|查(?:一下|一查|查|下|询|看)|调出|调取|帮(?:我|忙|他|她)?看(?:下|一下|看)"
+    r"(?:帮|给|替|能|你|想|要)(?:我|忙|他|她)?查|查(?:一下|一查|查|下|询|看)|调出|调取|帮(?:我|忙|他|她)?(?:看|瞅|瞧)(?:下|一下|看|瞅|瞧)"
 )
 _ACCOUNTS = (
     "账户",
@@ -474,6 +515,7 @@ _ACCOUNTS = (
     "报销了多少",
     "还剩多少",
 )
+_WHEN = re.compile(r"(?:什么|啥|哪)(?:个)?(?:时候|时间|天)|几号|几月")
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?(?:查(?:询)?(?:一下|查|下)?|看看|看一下|看下|告诉我)"
     r"(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是|\s|[(（])"
@@ -486,7 +528,7 @@ _MONTH_TOKEN = re.compile(
 _RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月|本月|当月|这月|下个月|下月")
 # The employer paid a month's contribution later ("6月的医保费8月才交上").
 _PAID_LATE = re.compile(
-    r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?:\d{1,2}\s*(?:号|日)\s*)?(?:给我|给|才给|帮我)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性|1起|1次性)\s*"
+    r"(?P<month>\d{1,2})\s*月(?:份)?\s*[)）]?\s*(?:\d{1,2}\s*(?:号|日)\s*)?(?:给我|给|才给|帮我)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性|1起|1次性)\s*"
     r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上|了))"
 )
 _PAID_IN = re.compile(
@@ -554,6 +596,9 @@ def categories_mentioned(text: str) -> list[PersonCategory]:
     speaks_for_others = any(word in text for word in _RELATIVES) or bool(_SEVERAL_PEOPLE.search(text))
     if named and not speaks_for_others:
         return named
+    # One person told only by context: a retiree's employer words are the past ("单位…退下来，领养老金了").
+    if not speaks_for_others and {PersonCategory.IN_SERVICE, PersonCategory.RETIRED} <= set(everything):
+        return [c for c in everything if c is not PersonCategory.IN_SERVICE]
     return everything
 
 
@@ -783,7 +828,8 @@ _HUMAN_WORDS = (
 _HOTLINE_HOURS = re.compile(
     r"(?<!\d)(?:12333|12393|12329|12345)(?!\d)(?:.{0,6}(?:人工|客服).{0,8}"
     r"(?:几点|时间|上班|下班|周末|节假日|打不通|怎么转|怎么按|咋转|转不了|语音|多久|等多久|晚上|有人接)"
-    r"|.{0,4}(?:咋|怎么|怎样|如何)(?:才能)?(?:转|接|按|找)?到?(?:人工|客服))"
+    r"|.{0,4}(?:咋|怎么|怎样|如何)(?:才能)?(?:转|接|按|找)?到?(?:人工|客服)"
+    r"|.{0,6}(?:占线|打不通|没人接|语音导航|总是语音|一直是语音).{0,14}(?:人工|客服))"
 )
 
 
@@ -818,7 +864,7 @@ _ENGLISH_CATEGORY_WORDS = (
     ),
     (
         re.compile(
-            r"\b(?:employee|employees|employed|still working|working|in[- ]service|my job|my employer|my company"
+            r"\b(?:employee|employees|employed|still working|working|in[- ]service|my job|new job|just started|started work|started a job|joined a company|my employer|my company"
             r"|i work|i have a job|work for|work at)\b",
             re.I,
         ),
@@ -865,11 +911,15 @@ def asks_for_someone_elses_records(text: str) -> bool:
     records = any(word in text for word in _RECORDS)
     stranger = (
         any(word in text for word in _STRANGERS)
+        or bool(_COLLEAGUE_NAMED.search(text))
         or bool(_WORKER_NAMED.search(text))
         or (bool(_OTHER_BY_ID.search(text)) and not any(word in text for word in ("我的身份证", "本人身份证")))
     )
     if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS)):
         return True
+    # When a relative's money arrives is the rule, not their record ("我妈让我查查她十二月的钱啥时候能进来").
+    if not records and _WHEN.search(text) and not stranger:
+        return False
     someone = stranger or any(word in text for word in _THIRD_PARTY) or _KIN.search(text) or _ALIAS.search(text)
     if someone and _STRICT_LOOKUP.search(_NOT_LOOKUP.sub(" ", text)) and any(word in text for word in _ACCOUNTS):
         return True

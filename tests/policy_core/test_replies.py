@@ -639,3 +639,77 @@ def test_a_short_reply_telling_a_category_continues_the_topic_whatever_nlu_made_
     # A longer message telling a category is its own question, not a reply to ours.
     reply, _ = ask(service, "我退休了，想问问还要不要每个月交医保", "complain", 0.3, last_topic="account_arrival")
     assert reply.topic != "account_arrival"
+
+
+@pytest.mark.parametrize(
+    "text, nlu_topic, category_word",
+    [
+        ("灵活就业的也有医保个人账户，我该去哪儿领存折", "account_eligibility", "灵活就业"),
+        ("离休干部的个人账户是不是比退休的划得还多", "account_composition", "离休"),
+        ("我是离休干部 听邻居说看病的都有医保个人账户 我怎么从来没见过", "out_of_scope", "离休"),
+    ],
+)
+def test_a_category_without_an_account_hears_so_whatever_it_asks_about_the_account(
+    service, text, nlu_topic, category_word
+):
+    reply, said = ask(service, text, nlu_topic, 0.5)
+    assert reply.outcome == ANSWERED and category_word in said and "不建立" in said, said
+
+
+def test_a_category_the_resident_was_in_before_is_not_corrected_as_their_own(service):
+    reply, said = ask(service, "我以前在职有医保存折，现在灵活就业了，存折里剩的钱还能用吗", "account_payout", 0.5)
+    assert "不建立" not in said, said
+
+
+def test_one_resident_whose_employer_words_are_the_past_is_retired(service):
+    _, said = ask(service, "我上个月刚从单位退下来，开始领养老金了，十月份个人账户的钱什么时候到", "account_arrival")
+    assert "11月5日" in said and "12月5日" not in said, said
+
+
+def test_when_a_relatives_money_arrives_is_the_rule_not_their_record(service):
+    reply, said = ask(service, "我妈刚办完退休手续，非让我查查她十二月的医保存折的钱啥时候能进来", "account_arrival")
+    assert reply.outcome == ANSWERED and "1月5日" in said, said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我哥的医保个人账户每个月进多少钱 你帮我瞅瞅",
+        "我是房东，想查查租客的医保参保情况",
+        "能不能帮我看下我们村李会计的医保存折里有多少钱",
+        "我儿媳妇这回住院医保报了多少钱 我想知道",
+    ],
+)
+def test_more_wordings_of_someone_elses_records_are_declined(service, text):
+    reply, said = ask(service, text, "account_composition")
+    assert reply.outcome == DECLINED and "本人" in said, said
+
+
+def test_a_late_payment_month_in_brackets_counts(service):
+    _, said = ask(service, "单位五月的社保费一直没交，这个月（八月）才交上，五月那份钱哪天到", "account_arrival", 0.99)
+    assert "10月5日" in said and "7月5日" not in said, said
+
+
+def test_a_busy_hotline_is_a_question_about_that_hotline_not_a_request_for_a_person(service):
+    reply, said = ask(service, "打12333一直占线 有没有别的办法找人工", "ask_human", 0.9)
+    assert reply.handoff_reason is None and reply.agency == "hrss" and "12333" in said, said
+
+
+def test_colleagues_named_by_nickname_or_name_are_someone_else():
+    from policy_core.understanding import asks_for_someone_elses_records
+
+    assert asks_for_someone_elses_records("能不能把我们单位李娟的社保缴费记录发我一份")
+    assert asks_for_someone_elses_records("我们单位新来的小王，她个人账户每月进多少钱，你给我说说")
+    assert asks_for_someone_elses_records("能帮我查查对门张三的社保交到哪个月了吗")
+    assert not asks_for_someone_elses_records("单位方面的原因没交社保，帮我查一下我的缴费记录")
+
+
+def test_work_told_as_the_past_or_an_age_past_seventy_is_retired():
+    from policy_core.categories import PersonCategory
+    from policy_core.understanding import categories_mentioned
+
+    assert categories_mentioned("我每月按时领养老金，个人账户里的钱为啥跟以前上班时不一样了") == [
+        PersonCategory.RETIRED
+    ]
+    assert categories_mentioned("我老爸七十多了，每个月医保存折都进一笔钱") == [PersonCategory.RETIRED]
+    assert categories_mentioned("我在单位上班，三月的钱几号到") == [PersonCategory.IN_SERVICE]
