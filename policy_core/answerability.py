@@ -127,6 +127,13 @@ def _in(term: str, text: str) -> bool:
     return term_in(term, text) or (" " in text and term_in(term, text.replace(" ", "")))
 
 
+def _english_term_in(term: str, text: str) -> bool:
+    """An English term starting a word ("heir" is not in "their"; "contract" is in "contracts")."""
+    if term.startswith(PATTERN_PREFIX) or not term[:1].isascii() or not term[:1].isalpha():
+        return term_in(term, text)
+    return re.search(r"(?<![a-z])" + re.escape(term), text) is not None
+
+
 def names_thing(fact: PolicyFact, text: str) -> bool:
     return any(_in(term, text) for term in fact.subject[0])
 
@@ -267,7 +274,7 @@ class AnswerabilityGate:
         found = [
             fact
             for fact in self.knowledge.facts
-            if fact.english and all(any(term_in(t, lowered) for t in group) for group in fact.english.subject)
+            if fact.english and all(any(_english_term_in(t, lowered) for t in group) for group in fact.english.subject)
         ]
         return found if len({fact.topic for fact in found}) == 1 else []
 

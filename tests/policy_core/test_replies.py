@@ -713,3 +713,29 @@ def test_work_told_as_the_past_or_an_age_past_seventy_is_retired():
     ]
     assert categories_mentioned("我老爸七十多了，每个月医保存折都进一笔钱") == [PersonCategory.RETIRED]
     assert categories_mentioned("我在单位上班，三月的钱几号到") == [PersonCategory.IN_SERVICE]
+
+
+@pytest.mark.parametrize(
+    "text, fact_id",
+    [
+        ("My father died. Can we inherit the money in his housing provident fund?", "cn_hf_withdraw_death"),
+        ("Do employees pay work injury insurance contributions?", "cn_injury_maternity_no_worker_contribution"),
+    ],
+)
+def test_law_facts_answer_in_english(service, text, fact_id):
+    reply, said = ask(service, text)
+    assert reply.outcome == ANSWERED and reply.fact_ids == (fact_id,), said
+    assert "Basis" in said or "依据" in said, said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "heir" is inside "their": an English term must start a word.
+        "Can freelancers pay into the housing provident fund on their own?",
+        "I'm a foreigner working in Shenzhen. What's my housing fund loan limit?",
+    ],
+)
+def test_english_terms_inside_other_words_or_local_figures_are_not_answered(service, text):
+    reply, said = ask(service, text)
+    assert reply.outcome != ANSWERED, said
