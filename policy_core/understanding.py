@@ -832,10 +832,15 @@ _HOTLINE_HOURS = re.compile(
     r"|.{0,6}(?:占线|打不通|没人接|语音导航|总是语音|一直是语音).{0,14}(?:人工|客服))"
 )
 
+# Asked of us, even about a hotline ("12333打不通，你帮我转人工吧").
+_ASKS_US = re.compile(r"(?:你|您|帮我|给我|替我)(?:们)?(?:帮我|给我)?(?:转|找|接)|我要(?:转)?人工|转人工吧")
+
 
 def asks_for_a_human(text: str) -> bool:
     """An explicit request for a person ("我的电话是…，我要转人工"), whatever else the message says."""
-    return any(word in text for word in _HUMAN_WORDS) and not _HOTLINE_HOURS.search(text)
+    if not any(word in text for word in _HUMAN_WORDS):
+        return False
+    return not _HOTLINE_HOURS.search(text) or bool(_ASKS_US.search(text))
 
 
 _ENGLISH_OTHER_OWNER = re.compile(

@@ -739,3 +739,12 @@ def test_law_facts_answer_in_english(service, text, fact_id):
 def test_english_terms_inside_other_words_or_local_figures_are_not_answered(service, text):
     reply, said = ask(service, text)
     assert reply.outcome != ANSWERED, said
+
+
+def test_a_request_to_us_for_a_person_stays_one_even_about_a_busy_hotline():
+    from policy_core.understanding import asks_for_a_human
+
+    assert asks_for_a_human("12333一直打不通，你帮我转人工吧")
+    assert asks_for_a_human("12329总是语音导航 我要人工")
+    assert not asks_for_a_human("打12333一直占线 有没有别的办法找人工")
+    assert not asks_for_a_human("12329咋转人工 一直是语音")
