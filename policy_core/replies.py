@@ -51,6 +51,10 @@ OUT_OF_SCOPE_INTENT = "out_of_scope"
 UNSURE_OUT_OF_SCOPE = 0.3
 # A reply that only tells a category or a month ("我已经退了", "那退休的呢") is short; a longer message is a question.
 MAX_SLOT_REPLY_LENGTH = 12
+# The account itself, not any money (灵活就业人员医保钱怎么交 asks how to pay), and not a pension or
+# housing-fund account (灵活就业养老保险个人账户怎么算).
+_ACCOUNT_WORDS = ("账户", "帐户", "存折", "个账", "个帐", "折子")
+_OTHER_SCHEMES = re.compile(r"养老保险|养老金|公积金|失业|工伤|生育")
 _EARLIER_CATEGORY = re.compile(
     r"(?:以前|之前|原来|过去|曾经|那时)(?:候)?.{0,3}(?:在职|上班|单位|工作|职工|有(?:医保)?(?:存折|个人账户|账户))"
 )
@@ -186,6 +190,8 @@ def _without_account(service: PolicyService, text: str, question: Question) -> O
     "离休干部的个人账户是不是划得更多") is answered by correcting that premise, whatever else it asks. Not when
     the resident tells a category they were in before ("以前在职时的个人账户"): the old balance is another question."""
     if _EARLIER_CATEGORY.search(text):
+        return None
+    if not any(word in text for word in _ACCOUNT_WORDS) or _OTHER_SCHEMES.search(text):
         return None
     categories = categories_mentioned(text)
     facts = [f for f in (_eligibility(service, c, question.regions) for c in categories) if f is not None]

@@ -67,14 +67,11 @@ _RETIRED_CONTEXT = (
     "退休职工",
     "领养老金",
     "领着养老金",
-    # The years tell it: past seventy, or wages and work told as the past ("跟以前上班时不一样了").
+    # Past seventy.
     "七十多了",
     "七十多岁",
     "八十多了",
     "八十多岁",
-    "以前上班",
-    "以前的工资",
-    "以前工资",
     "拿养老金",
     "打养老金",
     "发养老金",
@@ -190,7 +187,12 @@ _RELATIVES = (
 _SEVERAL_PEOPLE = re.compile(r"俩|分别|各自|各是|两个人|两人|一个.{0,4}一个")
 # Category words: "离退休" (no category) first, then the longest first so that a longer word claims its
 # characters ("没退休" is in service, not "退休"). A word holding a category's own name names it ("退休了").
-_CATEGORY_WORDS: tuple[tuple[str, Optional[PersonCategory], bool], ...] = (("离退休", None, False),) + tuple(
+# Work and wages told as the past ("跟以前上班时不一样了", "以前上班的单位") tell no category now.
+_PAST_WORK = ("以前上班", "以前的工资", "以前工资", "以前的单位", "以前单位", "原来上班", "原来的单位", "原单位")
+_CATEGORY_WORDS: tuple[tuple[str, Optional[PersonCategory], bool], ...] = (
+    ("离退休", None, False),
+    *((word, None, False) for word in _PAST_WORK),
+) + tuple(
     sorted(
         [(alias, category, True) for alias, category in CATEGORY_ALIASES]
         + [
@@ -515,7 +517,8 @@ _ACCOUNTS = (
     "报销了多少",
     "还剩多少",
 )
-_WHEN = re.compile(r"(?:什么|啥|哪)(?:个)?(?:时候|时间|天)|几号|几月")
+# When money arrives ("啥时候能进来", "几号到"), not when something happened to a record ("什么时候断的").
+_WHEN = re.compile(r"(?:什么时候|啥时候|什么时间|哪天|几号|几月)(?:能|会|才|就|可以)?(?:到|进|来|打|发|划|有)")
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?(?:查(?:询)?(?:一下|查|下)?|看看|看一下|看下|告诉我)"
     r"(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是|\s|[(（])"
