@@ -72,6 +72,9 @@ class GateSettings:
     min_margin_by_nlu: float = 1.01
     # An answer stating an amount, a share or a multiple answers a figure question.
     figure_answer: Optional[re.Pattern] = None
+    # Several topics named by words: the closest is given when it leads the next by this many similarity
+    # points (the others only share a word or two of the story).
+    min_similarity_lead_by_words: float = 101.0
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ def load_gate_settings(directory: Path | str = DEFAULT_KNOWLEDGE_DIR) -> GateSet
             float(thresholds.get("min_confidence_by_nlu", 1.01)),
             float(thresholds.get("min_margin_by_nlu", 1.01)),
             re.compile(raw["figure_answer"]) if raw.get("figure_answer") else None,
+            float(thresholds.get("min_similarity_lead_by_words", 101.0)),
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as error:
         raise KnowledgeBaseError(SETTINGS_FILE, "-", f"bad answerability settings: {error}") from error
@@ -316,6 +320,12 @@ class AnswerabilityGate:
             # Two facts on the same article ("交了十一年能不能按月领": the minimum years and the shortfall) are
             # one answer in substance: the closer one is given.
             named = {max(sorted(named), key=lambda t: self.similarity(t, text, last_clause_too=True))}
+        elif len(named) > 1:
+            # A topic far closer to the question than the others is the one asked about; the others share
+            # only a word or two of the story.
+            closeness = sorted(((self.similarity(t, text, last_clause_too=True), t) for t in named), reverse=True)
+            if closeness[0][0] - closeness[1][0] >= self.settings.min_similarity_lead_by_words:
+                named = {closeness[0][1]}
         if len(named) != 1:
             return None
         topic = named.pop()

@@ -21,6 +21,13 @@ from .months import ENGLISH_MONTH_NAMES, MonthParseError, YearMonth, parse_month
 # Context that implies a category when the resident does not name it ("我在厂里上班" → 在职).
 _IN_SERVICE_CONTEXT = (
     "上班",
+    "转正",
+    "hr",
+    "HR",
+    "扣社保",
+    "当老师",
+    "没到退休",
+    "正式员工",
     "单位",
     "公司",
     "入职",
@@ -97,6 +104,15 @@ _RETIRED_CONTEXT = (
     "从厂里退",
     "从公司退",
     "一个退了",
+    "退休手续",
+    "取养老金",
+    "取退休金",
+    "拿退休工资",
+    "爸退了",
+    "妈退了",
+    "爹退了",
+    "娘退了",
+    "伴退了",
     "办完退休",
     "办了退休",
 )
@@ -249,6 +265,7 @@ _THIRD_PARTY = (
     "房客",
     "楼下",
     "楼上",
+    "雇主",
     "婆婆",
     "公公",
     "房东",
@@ -286,6 +303,12 @@ _RECORDS = (
     "缴没缴",
     "记录",
     "到了没",
+    "什么时候断",
+    "啥时候断",
+    "断的",
+    "有没有到账",
+    "到账了没",
+    "到没到账",
     "到账没",
     "有没有交",
     "有没有缴",
@@ -341,6 +364,13 @@ _RECORDS = (
 _TO_STAFF = re.compile(
     r"(?:跟|向|对|给)(?:全体)?(?:员工|职工)(?:们)?(?:公布|公开|告知|通报|说明|书面告知)"
     r"|(?:不|没|没有|没给|不给)(?:给)?(?:全体)?(?:员工|职工)(?:们)?(?:交|缴|上|买|办)"
+)
+# Someone who only told the resident something ("同事跟我说医保的钱不是当月就到的").
+_INFORMANT = re.compile(
+    r"(?:同事|朋友|邻居|老邻居|同学|亲戚|别人|熟人|护士长|领导)(?:们)?(?:跟我|和我|给我|对我|都)?(?:说|讲|告诉我)"
+    r"|我是[^，。,？?！!\s]{0,10}(?:员工|职工)(?=[，。,？?！!\s]|$)"
+    # A place below or above, not a neighbour ("去楼下的北京银行打一下存折").
+    r"|楼[下上]的?(?:北京银行|银行|超市|药店|医院|营业厅|网点|社区|诊所)"
 )
 _LOOKUP = (
     "查",
@@ -400,6 +430,7 @@ _STRANGERS = (
     "租客",
     "房客",
     "楼下",
+    "雇主",
     "楼上",
     "房东",
     "叔叔",
@@ -476,9 +507,9 @@ _WORKER_NAMED = re.compile(
 )
 # A family member named as the owner ("我表哥的失业金", "我儿子单位给他交社保没有").
 _KIN = re.compile(
-    r"我(?:的)?(?:表|堂)?(?:哥哥?|姐姐?|弟弟?|妹妹?|儿子|女儿|老公|老婆|媳妇|丈夫|妻子|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶"
+    r"[我俺](?:的|家)?(?:表|堂)?(?:哥哥?|姐姐?|弟弟?|妹妹?|儿子|女儿|老公|老婆|媳妇|丈夫|妻子|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶"
     r"|外公|外婆|姥姥|姥爷|婆婆|公公|老伴|爱人|叔叔?|舅舅?|姑姑?|孙子|孙女|女朋友|男朋友|对象|岳父|岳母|前夫|前妻"
-    r"|老爸|老妈|闺女|丫头"
+    r"|老爸|老妈|老爹|老娘|先生|闺女|丫头|兄弟|姐妹"
     r"|小姨子?|大姨子?|小舅子|大姑子|小姑子|姐夫|妹夫|嫂子|弟媳|儿媳|女婿|侄子|侄女|外甥女?)"
 )
 # Someone identified by an ID number ("身份证号1101…的人", "身份证后四位是3316的那个人").
@@ -494,7 +525,7 @@ _COLLEAGUE_NAMED = re.compile(
 _ALIAS = re.compile(rf"(?<![我你他她养])(?:小|老)[{_SURNAMES}](?:的|家)|[王李张刘陈杨赵黄周吴徐孙胡朱]某")
 # A look-up in the strict sense, and the personal accounts it could be about ("帮我查一下我爸的医保账户").
 _STRICT_LOOKUP = re.compile(
-    r"(?:帮|给|替|能|你|想|要)(?:我|忙|他|她)?查|查(?:一下|一查|查|下|询|看)|调出|调取|帮(?:我|忙|他|她)?(?:看|瞅|瞧)(?:下|一下|看|瞅|瞧)"
+    r"(?:帮|给|替|能|你|想|要|让|托)(?:我|忙|他|她)?去?查|查(?:一下|一查|查|下|询|看)|调出|调取|帮(?:我|忙|他|她)?(?:看|瞅|瞧)(?:下|一下|看|瞅|瞧)|(?:去|到)[\u4e00-\u9fff]{0,6}?(?:窗口|柜台|大厅)查"
 )
 _ACCOUNTS = (
     "账户",
@@ -518,7 +549,11 @@ _ACCOUNTS = (
     "还剩多少",
 )
 # When money arrives ("啥时候能进来", "几号到"), not when something happened to a record ("什么时候断的").
-_WHEN = re.compile(r"(?:什么时候|啥时候|什么时间|哪天|几号|几月)(?:能|会|才|就|可以)?(?:到|进|来|打|发|划|有)")
+_WHEN = re.compile(
+    r"(?:什么时候|啥时候|什么时间|哪天|几号|几月)(?:能|会|才|就|可以)?(?:到|进|来|打|发|划|有|看到|见到)"
+)
+# A balance or a sum received is a record even when the resident also asks when money arrives.
+_BALANCE = ("余额", "还剩", "剩多少", "剩下多少", "还有多少钱", "有多少钱", "报销了多少", "交了多少", "缴了多少")
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?(?:查(?:询)?(?:一下|查|下)?|看看|看一下|看下|告诉我)"
     r"(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是|\s|[(（])"
@@ -532,7 +567,7 @@ _RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月
 # The employer paid a month's contribution later ("6月的医保费8月才交上").
 _PAID_LATE = re.compile(
     r"(?P<month>\d{1,2})\s*月(?:份)?\s*[)）]?\s*(?:\d{1,2}\s*(?:号|日)\s*)?(?:给我|给|才给|帮我)?\s*(?:(?:才|再|又|的时候才|底才|初才|中旬才|下旬才|一起|一次性|1起|1次性)\s*"
-    r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上|了))"
+    r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上|了)|补(?:上|了|齐))"
 )
 _PAID_IN = re.compile(
     r"(?:拖到|推到|晚到|迟到|延到|到了)\s*(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才)?\s*(?:交|缴|补|到位)?"
@@ -913,7 +948,7 @@ def asks_for_someone_elses_records_english(text: str) -> bool:
 
 def asks_for_someone_elses_records(text: str) -> bool:
     """A request to look up another person's balance or records ("帮我查一下我邻居张三的医保账户还剩多少钱")."""
-    text = _TO_STAFF.sub(" ", text)
+    text = _INFORMANT.sub(" ", _TO_STAFF.sub(" ", text))
     if not any(word in _NOT_LOOKUP.sub(" ", text) for word in _LOOKUP):
         return False
     records = any(word in text for word in _RECORDS)
@@ -926,7 +961,7 @@ def asks_for_someone_elses_records(text: str) -> bool:
     if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS)):
         return True
     # When a relative's money arrives is the rule, not their record ("我妈让我查查她十二月的钱啥时候能进来").
-    if not records and _WHEN.search(text) and not stranger:
+    if _WHEN.search(text) and not stranger and not any(word in text for word in _BALANCE):
         return False
     someone = stranger or any(word in text for word in _THIRD_PARTY) or _KIN.search(text) or _ALIAS.search(text)
     if someone and _STRICT_LOOKUP.search(_NOT_LOOKUP.sub(" ", text)) and any(word in text for word in _ACCOUNTS):

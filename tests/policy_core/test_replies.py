@@ -773,3 +773,91 @@ def test_a_request_to_us_for_a_person_stays_one_even_about_a_busy_hotline():
     assert asks_for_a_human("12329总是语音导航 我要人工")
     assert not asks_for_a_human("打12333一直占线 有没有别的办法找人工")
     assert not asks_for_a_human("12329咋转人工 一直是语音")
+
+
+@pytest.mark.parametrize(
+    "text, fact_id",
+    [
+        ("Does my employment contract have to include social insurance?", "cn_contract_required_terms"),
+        ("Can our company refuse a social insurance inspection?", "cn_ss_inspection_cooperation"),
+        ("Is there a consultation fee for work injury advice?", "cn_injury_free_consultation"),
+        (
+            "How many days does my employer have to apply for work injury recognition after I got hurt?",
+            "cn_injury_claim_deadline",
+        ),
+    ],
+)
+def test_more_law_facts_answer_in_english(service, text, fact_id):
+    reply, said = ask(service, text)
+    assert reply.outcome == ANSWERED and reply.fact_ids == (fact_id,), said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "credited" is not "credit" (the medical-insurance credit record).
+        "When does money get credited to my Beijing medical insurance personal account?",
+    ],
+)
+def test_an_english_word_holding_another_fact_term_keeps_its_own_topic(service, text):
+    reply, said = ask(service, text)
+    assert reply.outcome == ANSWERED and {f.split("_")[0] for f in reply.fact_ids} == {"bj"}, said
+    assert "cn_medical_credit_record" not in reply.fact_ids
+
+
+@pytest.mark.parametrize(
+    "text, fact_id",
+    [
+        # Both name unemployment and their aspect words; the first is far closer to what is asked.
+        ("失业金从哪天开始算？我辞职后过了两个月才去登记的", "cn_unemployment_how_to_claim"),
+        (
+            "我们是外卖骑手 站点说我们是个体户不给交社保 那我们能不能自己交职工养老保险",
+            "cn_pension_flexible_employment",
+        ),
+    ],
+)
+def test_of_several_topics_named_the_far_closest_is_given(service, text, fact_id):
+    reply, said = ask(service, text, "out_of_scope", 0.5)
+    assert reply.outcome == ANSWERED and reply.fact_ids == (fact_id,), said
+
+
+def test_without_a_clear_lead_several_topics_named_are_not_guessed_between(service):
+    from policy_core.answerability import AnswerabilityGate
+
+    text = "失业金从哪天开始算？我辞职后过了两个月才去登记的"
+    ranking = (("out_of_scope", 0.5),)
+    assert service.gate.decide(text, ranking).topic == "unemployment_how_to_claim"
+    strict = dataclasses.replace(service.gate.settings, min_similarity_lead_by_words=101.0)
+    assert AnswerabilityGate(service.knowledge, strict).decide(text, ranking).topic is None
+
+
+def test_how_many_years_one_has_paid_is_ones_record_not_a_figure_the_rule_must_state(service):
+    reply, said = ask(
+        service, "想查一下自己到底交了多少年社保 去社保局打印缴费记录要收费不", "query_contribution_record"
+    )
+    assert reply.outcome == ANSWERED and "cn_query_contribution_record" in reply.fact_ids, said
+
+
+@pytest.mark.parametrize(
+    "text, nlu_topic",
+    [
+        ("技能提升补贴是不是要交满一年失业保险才能领？每人能领几次", "unemployment_benefit_period"),
+        ("公积金租房提取可以按月自动转到卡里吗 每次都要重新申请好麻烦", "hf_withdraw_rent"),
+        ("婆婆住院出院结算 单子上写着统筹支付 个人自付 自付和自费到底啥区别", "reimburse_settled_receipt"),
+    ],
+)
+def test_a_neighbouring_fact_is_not_given_for_a_different_question(service, text, nlu_topic):
+    reply, said = ask(service, text, nlu_topic, 0.99)
+    assert reply.outcome != ANSWERED and not reply.fact_ids, said
+
+
+def test_a_retired_persons_reimbursement_payout_is_not_the_account_arrival(service):
+    text = "我爸退休好几年了，回北京后做了手工报销。他天天盯着医保存折看钱到没到。退休人员手工报销的钱一般打到哪里？"
+    reply, said = ask(service, text, "account_arrival", 0.9)
+    assert reply.fact_ids == ("bj_account_payout_retired",) and "养老金" in said, said
+
+
+def test_a_housing_fund_paid_on_too_low_a_base_is_not_the_social_insurance_case(service):
+    text = "单位一直按最低标准给我交公积金 跟我实际工资差一大截 我自己能要求单位足额交吗"
+    reply, said = ask(service, text, "ss_low_wage_contribution", 0.99)
+    assert "xc_low_wage_contribution" not in reply.fact_ids, said

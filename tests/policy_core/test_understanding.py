@@ -313,3 +313,27 @@ def test_disability_grade_and_wage(text, grade, wage):
 def test_the_one_off_disability_grant_by_grade():
     assert (injury_lump_sum(1, 6000).months, injury_lump_sum(1, 6000).amount) == (27, 162000)
     assert injury_lump_sum(9, 4500).amount == 40500 and injury_lump_sum(10).amount is None
+
+
+def test_a_parent_said_to_have_retired_is_the_second_person():
+    from policy_core.understanding import categories_mentioned
+
+    assert set(categories_mentioned("我上班 我爸退了 十二月医保钱 俩人啥时候都能到")) == {
+        C.IN_SERVICE,
+        C.RETIRED,
+    }
+
+
+@pytest.mark.parametrize(
+    "text, declined",
+    [
+        ("隔壁王大妈不识字，我能替她去查她的医保存折不", True),
+        ("俺想查查俺兄弟的医保钱到了没有", True),
+        # When a relative's money arrives is the rule, not their record.
+        ("我妈让我查查她十二月的钱啥时候能进来", False),
+    ],
+)
+def test_someone_elses_records_in_more_wordings(text, declined):
+    from policy_core.understanding import asks_for_someone_elses_records
+
+    assert asks_for_someone_elses_records(text) is declined
