@@ -552,8 +552,30 @@ _ACCOUNTS = (
 _WHEN = re.compile(
     r"(?:什么时候|啥时候|什么时间|哪天|几号|几月)(?:能|会|才|就|可以)?(?:到|进|来|打|发|划|有|看到|见到)"
 )
-# A balance or a sum received is a record even when the resident also asks when money arrives.
-_BALANCE = ("余额", "还剩", "剩多少", "剩下多少", "还有多少钱", "有多少钱", "报销了多少", "交了多少", "缴了多少")
+# A balance, a sum or a contribution record is a record even when the resident also asks when money arrives;
+# looking at the passbook ("打流水", "到没到") is only how a relative checks the arrival.
+_BALANCE = (
+    "余额",
+    "还剩",
+    "剩多少",
+    "剩下多少",
+    "还有多少钱",
+    "有多少钱",
+    "报销了多少",
+    "交了多少",
+    "缴了多少",
+    "缴费记录",
+    "缴费明细",
+    "参保记录",
+    "交没交",
+    "缴没缴",
+    "有没有交",
+    "有没有缴",
+    "断过",
+    "账户信息",
+    "个人信息",
+    "身份证号",
+)
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?(?:查(?:询)?(?:一下|查|下)?|看看|看一下|看下|告诉我)"
     r"(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是|\s|[(（])"

@@ -331,6 +331,9 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         ("俺想查查俺兄弟的医保钱到了没有", True),
         # When a relative's money arrives is the rule, not their record.
         ("我妈让我查查她十二月的钱啥时候能进来", False),
+        # Seeing the passbook is how she checks the arrival; her contribution record is still a record.
+        ("我妈三天两头拿着存折去银行打流水，帮我查查她3月份的那笔钱最晚几号能看到", False),
+        ("帮我查一下我爸的医保缴费记录 几号能打出来", True),
     ],
 )
 def test_someone_elses_records_in_more_wordings(text, declined):
