@@ -87,6 +87,24 @@ def _missing(item: dict[str, Any], said: str) -> list[str]:
     return [f"missing one of {options}" for options in groups if not any(_says(said, o) for o in options)]
 
 
+# A false premise is corrected by naming it ("不是2月5日。…3月5日前到账"): the wrong date said as the wrong one
+# is not the reply saying it.
+_CORRECTION = re.compile(r"(?:不是|并非|而不是)\s*$")
+
+
+def _forbidden(item: dict[str, Any], said: str) -> list[str]:
+    """The `forbid` options the reply says, other than in the correction of the resident's premise."""
+    found = []
+    for bad in item.get("forbid") or []:
+        kept = said
+        for hit in reversed(list(re.finditer(re.escape(str(bad)), said))):
+            if _CORRECTION.search(said[: hit.start()]):
+                kept = kept[: hit.start()] + kept[hit.end() :]
+        if _says(kept, bad):
+            found.append(f"says {bad}")
+    return found
+
+
 def _verdict(item: dict[str, Any], reply, said: str, problems: list[str], *keys: str) -> Verdict:
     return Verdict(
         item["text"], not problems, reply.outcome, said, problems, reply.fact_ids, {key: item.get(key) for key in keys}
@@ -109,7 +127,7 @@ def check_out_of_knowledge(service: PolicyService, parser: Parser, item: dict[st
 
 def check_expectations(service: PolicyService, parser: Parser, item: dict[str, Any]) -> Verdict:
     reply, said = ask(service, parser, item["text"])
-    problems = _missing(item, said) + [f"says {bad}" for bad in item.get("forbid") or [] if _says(said, bad)]
+    problems = _missing(item, said) + _forbidden(item, said)
     if item.get("kind") == "other_person" and reply.outcome != DECLINED:
         problems.append("did not decline a request for someone else's records")
     return _verdict(item, reply, said, problems, "kind", "expect", "forbid")

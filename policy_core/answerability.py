@@ -188,6 +188,25 @@ def _same_thing(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
     return shared > 0 and shared >= SAME_THING_SHARE * min(len(set(first)), len(set(second)))
 
 
+def asks_uncovered_in_question(fact: PolicyFact, text: str, settings: GateSettings) -> bool:
+    """asks_uncovered_aspect, where a story ending in a question of its own about a computed rule ("…想看看个人
+    账户能用多少。2月的个人账户钱什么时候能到？") is judged by that question: the story may mention what no
+    fact answers (产检, 余额) without asking it. Other facts are judged on the whole question, whose earlier
+    clauses often ask what they do not answer ("养老金计算器在哪 想算算我以后退休金"). What the fact says it
+    is not about counts anywhere."""
+    clause = last_clause(text)
+    if (
+        fact.rule is not None
+        and len(fact.subject) > 1
+        and clause != text
+        and len(clause) >= MIN_CLAUSE_LENGTH
+        and names_thing(fact, clause)
+        and names_aspect(fact, clause)
+    ):
+        return any(term_in(term, text) for term in fact.not_about) or asks_uncovered_aspect(fact, clause, settings)
+    return asks_uncovered_aspect(fact, text, settings)
+
+
 class AnswerabilityGate:
     def __init__(self, knowledge: KnowledgeBase, settings: GateSettings) -> None:
         self.knowledge = knowledge
@@ -314,7 +333,7 @@ class AnswerabilityGate:
             if fact.topic not in already
             and names_thing(fact, text)
             and names_aspect(fact, text)
-            and not asks_uncovered_aspect(fact, text, self.settings)
+            and not asks_uncovered_in_question(fact, text, self.settings)
         }
         if len(named) > 1 and self._one_article(named):
             # Two facts on the same article ("交了十一年能不能按月领": the minimum years and the shortfall) are
@@ -347,7 +366,7 @@ class AnswerabilityGate:
         about = [fact for fact in facts if names_thing(fact, text)]
         if not about:
             return GateDecision(None, confidence, reason="subject not named")
-        about = [fact for fact in about if not asks_uncovered_aspect(fact, text, settings)]
+        about = [fact for fact in about if not asks_uncovered_in_question(fact, text, settings)]
         if not about:
             return GateDecision(None, confidence, reason="asks an aspect the knowledge base does not cover")
         similarity = self.similarity(topic, text)

@@ -115,7 +115,7 @@ def respond(service: PolicyService, question: Question) -> Reply:
         if asks_for_someone_elses_records_english(text):
             agency = _records_agency(service, service.routing.route_english(text), "medical" in text.lower())
             return Reply((wording.english_other_persons_records(agency),), DECLINED, agency=agency.id)
-        facts = service.gate.english_facts(text)
+        facts = _english_facts_for_category(service.gate.english_facts(text), text)
         if facts:
             agency = service.routing.agency(facts[0].route or "other")
             return Reply(
@@ -375,6 +375,16 @@ def _arrival_cases(wanted, by_category, mentioned, month) -> list[wording.Arriva
             )
         )
     return cases
+
+
+def _english_facts_for_category(facts, text: str):
+    """The facts for the category an English question names ("I'm a retiree in Beijing…"); all when it names
+    none or none of them applies."""
+    named = categories_mentioned(english_months_in_chinese(text))
+    if len(named) != 1:
+        return facts
+    narrowed = [fact for fact in facts if fact.applies_to_category(named[0])]
+    return narrowed or facts
 
 
 def _english_arrival(service, facts, text, agency) -> Optional[wording.Message]:

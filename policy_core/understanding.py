@@ -115,6 +115,15 @@ _RETIRED_CONTEXT = (
     "伴退了",
     "办完退休",
     "办了退休",
+    # No longer working, told as a habit of years ("老头子不上班好几年了", "俺娘早就不干活了").
+    "不上班",
+    "不干活",
+    "回家歇着",
+    "在家歇着",
+    "养老金每月",
+    "养老金每个月",
+    "那点养老金",
+    "养老金按时",
 )
 # Retired cadres (离休): joined work before the People's Republic ("1949年以前就参加工作的老干部"). The
 # dates name the category; "老干部" alone is context ("退休老干部" is a retiree).
@@ -268,6 +277,10 @@ _THIRD_PARTY = (
     "雇主",
     "婆婆",
     "公公",
+    "丈母娘",
+    "岳母",
+    "岳父",
+    "老丈人",
     "房东",
     "他身份证",
     "她身份证",
@@ -337,6 +350,7 @@ _RECORDS = (
     "缴到哪",
     "缴到几月",
     "卡号",
+    "账号",
     "账户情况",
     "报销了多少",
     "交到哪个月",
@@ -408,6 +422,9 @@ _LOOKUP = (
     "瞅一下",
     "瞧瞧",
     "瞧一下",
+    "报给我",
+    "念给我",
+    "说给我",
 )
 # Words holding "查" that look nothing up ("体检查出点小毛病").
 _NOT_LOOKUP = re.compile(r"检查|查出|调查|被查|查到了|查处|查实|抽查|核查|稽查")
@@ -576,6 +593,8 @@ _BALANCE = (
     "个人信息",
     "身份证号",
 )
+_SURVIVOR_BENEFIT = re.compile(r"抚恤|丧葬|遗属|供养亲属")
+_DECEASED = re.compile(r"去世|过世|工亡|死亡|身亡|病故|殉职|人走了|人没了")
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?(?:查(?:询)?(?:一下|查|下)?|看看|看一下|看下|告诉我)"
     r"(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是|\s|[(（])"
@@ -584,6 +603,11 @@ _NAMED_PERSON = re.compile(
 _DATE_RE = re.compile(r"(?P<month>\d{1,2})\s*月(?:份)?\s*(?P<day>\d{1,2})\s*[号日]")
 _MONTH_TOKEN = re.compile(
     r"(?:(?:\d{4}|去年|今年|前年|明年)年?)?\s*(?<!\d)(?P<month>\d{1,2})\s*月(?:份)?(?!\s*\d{1,2}\s*[号日])"
+)
+_PAYMENT_TOLD = re.compile(r"交|缴|补")
+_NAMES_YEAR = re.compile(r"\s*(?:\d{4}|去年|今年|前年|明年)")
+_NOW = re.compile(
+    r"(?:(?:现在|这个月|这月|本月|今天|眼下|目前|如今)(?:都|已经|也)?(?:是|到了)?|这不(?:都)?到|眼看(?:就)?到|马上(?:就)?到)\s*$"
 )
 _RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月|本月|当月|这月|下个月|下月")
 # The employer paid a month's contribution later ("6月的医保费8月才交上").
@@ -707,7 +731,13 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     if len(tokens) > 1:
         # "一月那份…二月份几号之前到": a month followed by "几号" is when it arrives, not whose money it is.
         tokens = [t for t in tokens if not _ARRIVAL_DAY_ASKED.match(without_dates, t[0].end())] or tokens
-    months = [month for _, month in tokens]
+        # "这个月是7月，6月份的医保钱…": the month it is now is not a month asked about, unless a payment
+        # is told ("这个月是5月，交的是4月的": the month it was paid in).
+        if paid_in is None and not _PAYMENT_TOLD.search(without_dates):
+            tokens = [t for t in tokens if not _NOW.search(without_dates, 0, t[0].start())] or tokens
+    # "去年12月的钱…12月份的钱几号之前到": the same month told twice, once with its year.
+    with_year = {m.month: m for match, m in tokens if _NAMES_YEAR.match(match.group(0))}
+    months = [with_year.get(month.month, month) for _, month in tokens]
     asked = [m for m in months if paid_in is None or m != paid_in]
     contribution = asked[-1] if asked else None
     if contribution is None:
@@ -982,6 +1012,10 @@ def asks_for_someone_elses_records(text: str) -> bool:
     )
     if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS)):
         return True
+    # A survivor asking what the family receives after a death asks the rule for themselves ("我丈夫工亡了 …
+    # 每个月能领多少抚恤金"), not the deceased's records.
+    if not stranger and _SURVIVOR_BENEFIT.search(text) and _DECEASED.search(text):
+        return False
     # When a relative's money arrives is the rule, not their record ("我妈让我查查她十二月的钱啥时候能进来").
     if _WHEN.search(text) and not stranger and not any(word in text for word in _BALANCE):
         return False

@@ -1,15 +1,16 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/`: v24's uncovered, colloquial and law sets, one author each, who never saw data/, knowledge/, tests/
-  or the other sets. Measured once, on the final code of the third 2026-12-03 round, never tuned on. Questions that
+- `heldout/`: v26's uncovered, colloquial and law sets, one author each, who never saw data/, knowledge/, tests/
+  or the other sets. Measured once, on the final code of the 2026-12-04 round, never tuned on. Questions that
   equal a training example or a question of another set were dropped before the first measurement.
-- `tuning1/` … `tuning22/`: written the same way by other authors (tuning4 … tuning17 and tuning20 were earlier
+- `tuning1/` … `tuning24/`: written the same way by other authors (tuning4 … tuning17 and tuning20 were earlier
   held-out sets, each measured before it was tuned on); the answerability thresholds and the knowledge terms were
   tuned on them, so they are regression checks, not estimates. tuning10 holds v9, tuning11 v10's colloquial and law
   sets, tuning12 v11, tuning13 v12, tuning14 v14, tuning15 v16's uncovered-question and law sets, tuning16 v17,
   tuning17 v15, tuning18 v18's colloquial and law sets, tuning19 v19, tuning20 the held-out set of the second
-  2026-12-03 round (v18 and v20's uncovered questions, v21's colloquial and v20's law questions), tuning21 v22 and
-  tuning22 v23 (each measured once before it was tuned on).
+  2026-12-03 round (v18 and v20's uncovered questions, v21's colloquial and v20's law questions), tuning21 v22,
+  tuning22 v23, tuning23 v24 (the held-out set of the third 2026-12-03 round) and tuning24 v25 (each measured once
+  before it was tuned on).
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -30,14 +31,16 @@ REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
 # None where the folder has no such set (tuning11: no uncovered questions; tuning15: no colloquial ones; tuning18: no uncovered ones).
-# heldout (v24), measured once on the final code of the third 2026-12-03 round: 5/262 wrong-topic, 94.7% right
-# agency, 95.5% colloquial, 79.4% law (README, Measured). Floors just below.
-HELDOUT_FLOORS = (0.025, 0.94, 0.95, 0.78)
+# heldout (v26), measured once on the final code of the 2026-12-04 round: 10/248 wrong-topic, 93.5% right agency,
+# 94.8% colloquial, 72.1% law (README, Measured). Floors just below; the issue's goals are not met on this set.
+HELDOUT_FLOORS = (0.045, 0.93, 0.94, 0.71)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
     # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (more like it in tuning5, 8, 9,
     # heldout), while the end-to-end tests want the pension-amount fact's hand-off to a person who can read the records.
     # tuning5's false-premise questions forbid repeating the wrong date, which the correction does ("不是2月5日").
+    "tuning24": (0.035, 0.955, 0.99, 0.925),
+    "tuning23": (0.005, 0.965, 0.97, 0.88),
     "tuning22": (0.01, 0.96, 0.965, 0.73),
     "tuning21": (0.005, 0.99, 0.975, 0.92),
     "tuning20": (0.005, 0.99, 0.97, 0.97),

@@ -861,3 +861,29 @@ def test_a_housing_fund_paid_on_too_low_a_base_is_not_the_social_insurance_case(
     text = "单位一直按最低标准给我交公积金 跟我实际工资差一大截 我自己能要求单位足额交吗"
     reply, said = ask(service, text, "ss_low_wage_contribution", 0.99)
     assert "xc_low_wage_contribution" not in reply.fact_ids, said
+
+
+@pytest.mark.parametrize(
+    ("text", "said_for", "not_said_for"),
+    [
+        ("I am retired. When does my medical account money come each month?", "Retirees", "In-service"),
+        ("I have a job in Beijing. When is the personal account money paid in?", "In-service", "Retirees"),
+    ],
+)
+def test_an_english_arrival_question_naming_a_category_gets_that_category_only(service, text, said_for, not_said_for):
+    reply, said = ask(service, text)
+    assert reply.outcome == ANSWERED and reply.topic == "account_arrival"
+    assert said_for in said and not_said_for not in said, said
+
+
+def test_a_story_before_an_arrival_question_does_not_make_it_uncovered(service):
+    # The story mentions a balance (余额, no fact answers it); the question at the end is the computed rule.
+    reply, said = ask(
+        service,
+        "我在一家广告公司上班，月底忙，刚才买药发现个人账户余额不多了。我是在职职工，10月的个人账户钱什么时候到？",
+        "account_arrival",
+    )
+    assert reply.outcome == ANSWERED and "12月5日" in said, said
+    # A fact without a computed rule is still judged on the whole question.
+    reply, _ = ask(service, "养老金计算器在哪里能找到 想算算自己退休后养老金能拿多少", "ss_pension_amount")
+    assert reply.outcome != ANSWERED

@@ -87,6 +87,10 @@ def test_english_is_recognized():
         ("我在纺织厂三班倒 五月的医保存折钱哪天能进来", [C.IN_SERVICE]),
         ("在超市当收银员 超市给交社保 11月的医保个人账户钱啥时候到", [C.IN_SERVICE]),
         ("老伴走了以后我一个人靠养老金过日子 六月份存折里的钱啥时候打", [C.RETIRED]),
+        # No longer working, told as a habit of years: not the in-service 上班/干活 inside it.
+        ("老爷子不上班十来年了 每个月等着那点养老金 三月的医保存折钱到了没", [C.RETIRED]),
+        ("俺妈早不干活了，她四月份的个人账户钱啥时候进来", [C.RETIRED]),
+        ("我退下来后就在家歇着，养老金每月都按时到，九月的个人账户钱呢", [C.RETIRED]),
     ],
 )
 def test_categories_from_context(text, categories):
@@ -124,6 +128,27 @@ def test_the_month_the_employer_paid_late():
     assert (found.contribution, found.paid_in) == (YearMonth(2026, 10), YearMonth(2027, 1))
     found = months_mentioned("单位3月份才给我把1月的医保交上", TODAY)
     assert (found.contribution, found.paid_in) == (YearMonth(2026, 1), YearMonth(2026, 3))
+
+
+@pytest.mark.parametrize(
+    "text, month, several",
+    [
+        ("俺是退休的，这个月是7月，6月份的医保钱啥时候能到折子上啊", 6, ()),
+        ("这不到十二月了嘛，那十一月的钱几号到", 11, ()),
+        ("现在都5月了，我3月和4月的钱到了吗", 4, (3, 4)),
+    ],
+)
+def test_the_month_it_is_now_is_not_a_month_asked_about(text, month, several):
+    mentioned = months_mentioned(normalize_text(text), date(2026, 12, 1))
+    assert mentioned.contribution.month == month
+    assert tuple(m.month for m in mentioned.asked) == several
+
+
+def test_a_month_told_twice_once_with_its_year_is_one_month():
+    mentioned = months_mentioned(
+        "现在已经是1月份了，她问去年12月的钱啥时候到。退休人员12月份的钱几号之前到？", date(2026, 12, 1)
+    )
+    assert (mentioned.contribution.year, mentioned.contribution.month) == (2025, 12) and mentioned.asked == ()
 
 
 def test_several_months_asked_about_are_all_kept():
@@ -167,6 +192,13 @@ def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
         ("我是社区网格员 想查一下居民刘某的医保缴费记录", True),
         ("我小姨子的医保存折余额能帮查下吗", True),
         ("帮我查一下我爸的医保账户 身份证110101195001011234", True),
+        # Read out to the resident, an account number, an in-law.
+        ("我奶奶眼神不好，你把她的医保账户消费记录念给我听", True),
+        ("我外公的医保存折账号多少，你告诉我我帮他去取钱", True),
+        ("我岳母的医保存折记录能调出来给我看看吗", True),
+        # A survivor asking the family's benefit after a death asks the rule, not the deceased's records.
+        ("我爱人工亡了 我没有工作靠他养活 能领多少供养亲属抚恤金", False),
+        ("我爸去世了，帮我查一下他的养老保险缴费记录", True),
         ("我想知道隔壁老李家儿子社保交没交 你给查查", True),
         ("我闺女在外地上班，她养老保险交了几个月你给我查查", True),
         ("帮我查一下我老爸的养老保险缴费记录，他八十了", True),
