@@ -169,8 +169,9 @@ def gate_figures(ook: list[Verdict], in_scope: list[Verdict]) -> dict[str, Optio
     wrongly_answered = sum(v.outcome == ANSWERED for v in ook)
     answered = answered_in_scope + wrongly_answered
     return {
-        "precision": round(answered_in_scope / answered, 4) if answered else None,
-        "recall": round(answered_in_scope / max(1, len(in_scope)), 4),
+        # Without in-scope questions the check's precision and recall are not measured.
+        "precision": round(answered_in_scope / answered, 4) if answered and in_scope else None,
+        "recall": round(answered_in_scope / len(in_scope), 4) if in_scope else None,
         "wrong_topic_rate": round(wrongly_answered / max(1, len(ook)), 4),
         "routing_accuracy": round(sum(v.passed for v in ook) / max(1, len(ook)), 4),
     }

@@ -63,6 +63,10 @@ _IN_SERVICE_CONTEXT = (
     "给交社保",
     "给我交社保",
     "收银员",
+    # A first job straight after school ("今年刚毕业进的国企").
+    "刚毕业",
+    "进的国企",
+    "进国企",
 )
 _RETIRED_CONTEXT = (
     "退休金",
@@ -124,6 +128,10 @@ _RETIRED_CONTEXT = (
     "养老金每个月",
     "那点养老金",
     "养老金按时",
+    # The pension is paid into the resident's card ("俺每个月养老金直接打卡里").
+    "养老金直接打",
+    "养老金打卡",
+    "养老金打到卡",
 )
 # Retired cadres (离休): joined work before the People's Republic ("1949年以前就参加工作的老干部"). The
 # dates name the category; "老干部" alone is context ("退休老干部" is a retiree).
@@ -295,6 +303,12 @@ _THIRD_PARTY = (
 )
 _RECORDS = (
     "余额",
+    # What is in a passbook or card ("我妈的医保存折 … 能告诉我里面多少钱吗").
+    "里面多少钱",
+    "里面有多少",
+    "里头多少钱",
+    "里头有多少",
+    "里边多少钱",
     "还剩",
     "剩多少",
     "剩下多少",
@@ -573,6 +587,11 @@ _WHEN = re.compile(
 # looking at the passbook ("打流水", "到没到") is only how a relative checks the arrival.
 _BALANCE = (
     "余额",
+    "里面多少钱",
+    "里面有多少",
+    "里头多少钱",
+    "里头有多少",
+    "里边多少钱",
     "还剩",
     "剩多少",
     "剩下多少",

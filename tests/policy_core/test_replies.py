@@ -887,3 +887,11 @@ def test_a_story_before_an_arrival_question_does_not_make_it_uncovered(service):
     # A fact without a computed rule is still judged on the whole question.
     reply, _ = ask(service, "养老金计算器在哪里能找到 想算算自己退休后养老金能拿多少", "ss_pension_amount")
     assert reply.outcome != ANSWERED
+
+
+def test_the_unemployed_list_deadline_follows_the_later_law(service):
+    # 社会保险法第五十条 (15 days) replaced 失业保险条例第十六条's 7 days; the answer leads with the later law.
+    reply, text = ask(service, "单位解除劳动合同后 多少天内要把失业人员名单报给社保", topic="unemployed_list_report")
+    assert reply.outcome == ANSWERED, reply.outcome
+    assert "15日内" in text and "《中华人民共和国社会保险法》第五十条" in text
+    assert text.index("15日内") < text.index("7日内")

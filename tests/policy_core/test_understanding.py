@@ -42,6 +42,9 @@ TODAY = date(2026, 12, 1)
         ("在職職工醫保個人賬戶的錢幾號到賬", "在职职工医保个人账户的钱几号到账"),
         ("１２月份的錢", "12月份的钱"),
         ("医保\u200b存折", "医保存折"),
+        # Sound-alike misspellings (knowledge/spelling.yml).
+        ("依保个人帐户的钱是咋组城的", "医保个人账户的钱是咋组成的"),
+        ("六月的钱几好到帐", "六月的钱几号到账"),
     ],
 )
 def test_normalization(text, simplified):
@@ -91,6 +94,8 @@ def test_english_is_recognized():
         ("老爷子不上班十来年了 每个月等着那点养老金 三月的医保存折钱到了没", [C.RETIRED]),
         ("俺妈早不干活了，她四月份的个人账户钱啥时候进来", [C.RETIRED]),
         ("我退下来后就在家歇着，养老金每月都按时到，九月的个人账户钱呢", [C.RETIRED]),
+        ("俺每个月养老金直接打卡里 4月份那医保个人账户啥时候能到", [C.RETIRED]),
+        ("今年刚毕业进的国企 8月第一个月交医保 个人账户钱几号能到", [C.IN_SERVICE]),
     ],
 )
 def test_categories_from_context(text, categories):
@@ -366,6 +371,9 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         # Seeing the passbook is how she checks the arrival; her contribution record is still a record.
         ("我妈三天两头拿着存折去银行打流水，帮我查查她3月份的那笔钱最晚几号能看到", False),
         ("帮我查一下我爸的医保缴费记录 几号能打出来", True),
+        # What is in a relative's passbook is her record.
+        ("我是她闺女 我妈的医保存折密码忘了 能告诉我里面多少钱吗", True),
+        ("我的医保存折里面多少钱", False),
     ],
 )
 def test_someone_elses_records_in_more_wordings(text, declined):
