@@ -194,17 +194,23 @@ def asks_uncovered_in_question(fact: PolicyFact, text: str, settings: GateSettin
     fact answers (产检, 余额) without asking it. Other facts are judged on the whole question, whose earlier
     clauses often ask what they do not answer ("养老金计算器在哪 想算算我以后退休金"). What the fact says it
     is not about counts anywhere."""
-    clause = last_clause(text)
-    if (
-        fact.rule is not None
-        and len(fact.subject) > 1
-        and clause != text
-        and len(clause) >= MIN_CLAUSE_LENGTH
-        and names_thing(fact, clause)
-        and names_aspect(fact, clause)
-    ):
+    clause = _question_clause(fact, text) if fact.rule is not None and len(fact.subject) > 1 else None
+    if clause is not None:
         return any(term_in(term, text) for term in fact.not_about) or asks_uncovered_aspect(fact, clause, settings)
     return asks_uncovered_aspect(fact, text, settings)
+
+
+def _question_clause(fact: PolicyFact, text: str) -> Optional[str]:
+    """The text from the last clause that asks the fact's question on its own to the end ("…药店刷卡余额有问题，我就
+    好奇了，我这在职的10月份的个人账户钱几号到？会不会跨年？" → "我这在职的10月份的个人账户钱几号到 会不会跨年"):
+    what follows the question may still ask what no fact answers ("…怎么还没打进来 你帮我查查"). None when no
+    clause but the first asks it."""
+    parts = [p for p in _CLAUSE_BREAK.split(text) if p]
+    for start in range(len(parts) - 1, 0, -1):
+        part = parts[start]
+        if len(part) >= MIN_CLAUSE_LENGTH and names_thing(fact, part) and names_aspect(fact, part):
+            return " ".join(parts[start:])
+    return None
 
 
 class AnswerabilityGate:

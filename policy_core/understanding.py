@@ -277,6 +277,8 @@ _THIRD_PARTY = (
     "母亲的",
     "前妻",
     "前夫",
+    "租户",
+    "房客",
     "员工",
     "租客",
     "房客",
@@ -316,6 +318,9 @@ _RECORDS = (
     "有多少钱",
     "缴费记录",
     "缴费明细",
+    "缴纳情况",
+    "缴费情况",
+    "参保情况",
     "参保记录",
     "交了几年",
     "交了多少",
@@ -445,6 +450,11 @@ _NOT_LOOKUP = re.compile(r"检查|查出|调查|被查|查到了|查处|查实|�
 # People who are not family: even what they receive ("王大爷的养老金每个月有多少") is their own record.
 _STRANGERS = (
     "邻居",
+    # A former partner is no longer family who may ask on the insured's behalf.
+    "前女友",
+    "前男友",
+    "前妻",
+    "前夫",
     "孤寡老人",
     "独居老人",
     "空巢老人",
@@ -539,7 +549,7 @@ _WORKER_NAMED = re.compile(
 # A family member named as the owner ("我表哥的失业金", "我儿子单位给他交社保没有").
 _KIN = re.compile(
     r"[我俺](?:的|家)?(?:表|堂)?(?:哥哥?|姐姐?|弟弟?|妹妹?|儿子|女儿|老公|老婆|媳妇|丈夫|妻子|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶"
-    r"|外公|外婆|姥姥|姥爷|婆婆|公公|老伴|爱人|叔叔?|舅舅?|姑姑?|孙子|孙女|女朋友|男朋友|对象|岳父|岳母|前夫|前妻"
+    r"|外公|外婆|姥姥|姥爷|婆婆|公公|老伴|爱人|叔叔?|舅舅?|姑姑?|孙子|孙女|女朋友|男朋友|前女友|前男友|对象|岳父|岳母|前夫|前妻"
     r"|老爸|老妈|老爹|老娘|先生|闺女|丫头|兄弟|姐妹"
     r"|小姨子?|大姨子?|小舅子|大姑子|小姑子|姐夫|妹夫|嫂子|弟媳|儿媳|女婿|侄子|侄女|外甥女?)"
 )
@@ -578,10 +588,13 @@ _ACCOUNTS = (
     "报了多少",
     "报销了多少",
     "还剩多少",
+    "哪个单位",
+    "哪家单位",
+    "参保单位",
 )
 # When money arrives ("啥时候能进来", "几号到"), not when something happened to a record ("什么时候断的").
 _WHEN = re.compile(
-    r"(?:什么时候|啥时候|什么时间|哪天|几号|几月)(?:能|会|才|就|可以)?(?:到|进|来|打|发|划|有|看到|见到)"
+    r"(?:什么时候|啥时候|什么时间|哪天|几号|几月)(?:之前|以前|前)?(?:能|会|才|就|可以)?(?:到|进|来|打|发|划|有|看到|见到)"
 )
 # A balance, a sum or a contribution record is a record even when the resident also asks when money arrives;
 # looking at the passbook ("打流水", "到没到") is only how a relative checks the arrival.
@@ -1017,6 +1030,15 @@ def asks_for_someone_elses_records_english(text: str) -> bool:
     return bool(_ENGLISH_OTHER_OWNER.search(text) and _ENGLISH_RECORDS.search(text) and _ENGLISH_LOOKUP.search(text))
 
 
+_SENTENCE_END = re.compile(r"[。？！?!]+")
+_OWN_QUESTION_LENGTH = 12
+
+
+def _last_sentence(text: str) -> str:
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    return sentences[-1] if sentences else text
+
+
 def asks_for_someone_elses_records(text: str) -> bool:
     """A request to look up another person's balance or records ("帮我查一下我邻居张三的医保账户还剩多少钱")."""
     text = _INFORMANT.sub(" ", _TO_STAFF.sub(" ", text))
@@ -1036,7 +1058,13 @@ def asks_for_someone_elses_records(text: str) -> bool:
     if not stranger and _SURVIVOR_BENEFIT.search(text) and _DECEASED.search(text):
         return False
     # When a relative's money arrives is the rule, not their record ("我妈让我查查她十二月的钱啥时候能进来").
-    if _WHEN.search(text) and not stranger and not any(word in text for word in _BALANCE):
+    # In a story, a last sentence that is a question of its own is what is asked: the money the resident once
+    # looked at is not ("…看看医保卡里有多少钱。我想问问，我这个在职的5月份的钱几号到？"); "几号能到？" is a follow-up.
+    question = _last_sentence(text)
+    if not stranger and any(
+        _WHEN.search(part) and not any(word in part for word in _BALANCE)
+        for part in (text, question if len(question) >= _OWN_QUESTION_LENGTH else text)
+    ):
         return False
     someone = stranger or any(word in text for word in _THIRD_PARTY) or _KIN.search(text) or _ALIAS.search(text)
     if someone and _STRICT_LOOKUP.search(_NOT_LOOKUP.sub(" ", text)) and any(word in text for word in _ACCOUNTS):

@@ -374,6 +374,18 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         # What is in a relative's passbook is her record.
         ("我是她闺女 我妈的医保存折密码忘了 能告诉我里面多少钱吗", True),
         ("我的医保存折里面多少钱", False),
+        # A story's last sentence is the question: the mother's card the resident once looked at is not asked.
+        (
+            "上个月我妈生病我带她看病，才想起来看看医保卡里有多少钱。我就想问问，我这个在职的，5月份的个人账户钱几号能到？",
+            False,
+        ),
+        ("我妈生病了。帮我查查她医保卡里还有多少钱？几号能到？", True),
+        # Who pays a relative's contributions is her record.
+        ("我前妻现在的社保是哪个单位给交的，帮我查一下", True),
+        ("我现在的社保是哪个单位给交的", False),
+        ("我婆婆每个月都打电话问我账户钱到没到。今天正式问一下：北京退休人员10月份的医保个人账户几号前到账？", False),
+        ("前女友的医保卡在我这，能帮我查下里面还剩多少钱吗", True),
+        ("我是房东，想查一下租户的社保缴纳情况，怎么查", True),
     ],
 )
 def test_someone_elses_records_in_more_wordings(text, declined):
