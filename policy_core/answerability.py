@@ -120,9 +120,13 @@ MIN_CLAUSE_LENGTH = 8
 _CLAUSE_BREAK = re.compile(r"[\s，。？！,.?!；;：:、]+")
 
 
+def _clauses(text: str) -> list[str]:
+    return [p for p in _CLAUSE_BREAK.split(text) if p]
+
+
 def last_clause(text: str) -> str:
     """The question's last clause ("…我现在回老家了 想问问失业金最长能领几个月" → "想问问失业金最长能领几个月")."""
-    parts = [p for p in _CLAUSE_BREAK.split(text) if p]
+    parts = _clauses(text)
     return parts[-1] if parts else text
 
 
@@ -205,7 +209,7 @@ def _question_clause(fact: PolicyFact, text: str) -> Optional[str]:
     好奇了，我这在职的10月份的个人账户钱几号到？会不会跨年？" → "我这在职的10月份的个人账户钱几号到 会不会跨年"):
     what follows the question may still ask what no fact answers ("…怎么还没打进来 你帮我查查"). None when no
     clause but the first asks it."""
-    parts = [p for p in _CLAUSE_BREAK.split(text) if p]
+    parts = _clauses(text)
     for start in range(len(parts) - 1, 0, -1):
         part = parts[start]
         if len(part) >= MIN_CLAUSE_LENGTH and names_thing(fact, part) and names_aspect(fact, part):
