@@ -34,6 +34,7 @@ _ALIASES: list[tuple[str, PersonCategory]] = [
     ("人才", PersonCategory.TALENT_AGENCY),
     ("退休", PersonCategory.RETIRED),
     ("退了休", PersonCategory.RETIRED),
+    ("退的休", PersonCategory.RETIRED),
     ("在职", PersonCategory.IN_SERVICE),
     ("在岗", PersonCategory.IN_SERVICE),
     ("上班", PersonCategory.IN_SERVICE),

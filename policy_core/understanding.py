@@ -222,6 +222,8 @@ _SEVERAL_PEOPLE = re.compile(r"俩|分别|各自|各是|两个人|两人|一个.
 # characters ("没退休" is in service, not "退休"). A word holding a category's own name names it ("退休了").
 # Work and wages told as the past ("跟以前上班时不一样了", "以前上班的单位") tell no category now.
 _PAST_WORK = ("以前上班", "以前的工资", "以前工资", "以前的单位", "以前单位", "原来上班", "原来的单位", "原单位")
+# The same with a place between ("以前在厂里上班的时候"): the whole span tells no category.
+_PAST_WORK_SPAN = re.compile(r"(?:以前|之前|原来|过去|当年)在[^，。！？,!?；;\s]{1,6}?(?:上班|工作|打工|干活)")
 _CATEGORY_WORDS: tuple[tuple[str, Optional[PersonCategory], bool], ...] = (
     ("离退休", None, False),
     *((word, None, False) for word in _PAST_WORK),
@@ -729,6 +731,8 @@ def _category_mentions(text: str) -> list[tuple[int, PersonCategory, bool]]:
     """(position, category, named) of every category word; the longest word wins where words overlap
     ("没退休" is in service, not "退休"; "离退休" names no category)."""
     taken = [False] * len(text)
+    for past in _PAST_WORK_SPAN.finditer(text):
+        taken[past.start() : past.end()] = [True] * (past.end() - past.start())
     found = []
     for word, category, is_named in _CATEGORY_WORDS:
         start = text.find(word)

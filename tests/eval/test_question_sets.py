@@ -1,18 +1,18 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/`: v31's uncovered, colloquial and law sets, one author each, who never saw data/, knowledge/, tests/
-  or the other sets. Measured once, on the final code of the 2026-12-07 round, never tuned on. Questions that
-  equal a training example or a question of another set were dropped before the first measurement.
-- `tuning1/` … `tuning29/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
-  tuning29 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
+- `heldout/`: v32's uncovered, colloquial and law sets, one author each, who never saw data/, knowledge/, tests/
+  or the other sets. Measured once, on the final code of the second 2026-12-07 round, never tuned on. Questions
+  that equal a training example or a question of another set were dropped before the first measurement.
+- `tuning1/` … `tuning30/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
+  tuning30 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
   knowledge terms were tuned on them, so they are regression checks, not estimates. tuning10 holds v9, tuning11
   v10's colloquial and law sets, tuning12 v11, tuning13 v12, tuning14 v14, tuning15 v16's uncovered-question and
   law sets, tuning16 v17, tuning17 v15, tuning18 v18's colloquial and law sets, tuning19 v19, tuning20 the held-out
   set of the second 2026-12-03 round (v18 and v20's uncovered questions, v21's colloquial and v20's law questions),
   tuning21 v22, tuning22 v23, tuning23 v24 (the held-out set of the third 2026-12-03 round), tuning24 v25,
   tuning25 v26 (the held-out set of the 2026-12-04 round), tuning26 v27's uncovered and law sets (the held-out set
-  of the 2026-12-05 round), and tuning27 v28, tuning28 v29 and tuning29 v30 (each written, measured once and then
-  tuned on in the 2026-12-07 round).
+  of the 2026-12-05 round), tuning27 v28, tuning28 v29 and tuning29 v30 (each written, measured once and then
+  tuned on in the first 2026-12-07 round), and tuning30 v31 (that round's held-out set, tuned on in the second).
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -33,14 +33,15 @@ REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
 # None where the folder has no such set (tuning11: no uncovered questions; tuning15: no colloquial ones; tuning18: no uncovered ones).
-# heldout (v31), measured once on the final code of the 2026-12-07 round: 11/262 wrong-topic, 87.8% right agency,
-# 95.5% colloquial, 86.6% law (README, Measured). Floors just below.
-HELDOUT_FLOORS = (0.045, 0.875, 0.95, 0.86)
+# heldout (v32), measured once on the final code of the second 2026-12-07 round: 16/217 wrong-topic, 90.3% right
+# agency, 96.2% colloquial, 81.8% law (README, Measured). Floors just below.
+HELDOUT_FLOORS = (0.08, 0.895, 0.95, 0.81)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
     # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (more like it in tuning5, 8, 9,
     # heldout), while the end-to-end tests want the pension-amount fact's hand-off to a person who can read the records.
     # tuning5's false-premise questions forbid repeating the wrong date, which the correction does ("不是2月5日").
+    "tuning30": (0.02, 0.925, 0.98, 0.96),
     "tuning29": (0.03, 0.89, 0.96, 0.885),
     "tuning28": (0.02, 0.92, 0.98, 0.885),
     "tuning27": (0.03, 0.91, 0.98, 0.93),

@@ -798,6 +798,11 @@ def test_a_request_to_us_for_a_person_stays_one_even_about_a_busy_hotline():
             "How many days does my employer have to apply for work injury recognition after I got hurt?",
             "cn_injury_claim_deadline",
         ),
+        (
+            "How often must an employer declare its social insurance contributions?",
+            "cn_contribution_monthly_declaration",
+        ),
+        ("Is there interest on my pension account?", "cn_pension_account_interest"),
     ],
 )
 def test_more_law_facts_answer_in_english(service, text, fact_id):
@@ -923,3 +928,66 @@ def test_the_unemployed_list_deadline_follows_the_later_law(service):
     assert reply.outcome == ANSWERED, reply.outcome
     assert "15日内" in text and "《中华人民共和国社会保险法》第五十条" in text
     assert text.index("15日内") < text.index("7日内")
+
+
+def test_work_told_as_the_past_does_not_make_a_retiree_in_service(service):
+    text = "我爸去年底退的休，以前在厂里上班的时候医保钱都是隔两个月才到，现在退了还一样吗？他7月份的个人账户钱什么时候能到账啊"
+    reply, said = ask(service, text, "account_arrival")
+    assert reply.outcome == ANSWERED and "8月5日" in said and "9月5日" not in said, said
+
+
+@pytest.mark.parametrize(
+    "text, nlu_topic, fact_id, article",
+    [
+        (
+            "追回的医保基金和罚款最后到哪去了",
+            "recovered_fund_destination",
+            "cn_recovered_fund_destination",
+            "第四十五条",
+        ),
+        (
+            "新注册的公司多少天内要办公积金缴存登记",
+            "hf_new_employer_registration",
+            "cn_hf_new_employer_registration",
+            "第十四条",
+        ),
+        (
+            "单位多长时间要申报一次社保费",
+            "contribution_monthly_declaration",
+            "cn_contribution_monthly_declaration",
+            "第十条",
+        ),
+        ("养老保险个人账户的记账利率有下限吗", "pension_account_interest", "cn_pension_account_interest", "第十四条"),
+    ],
+)
+def test_law_facts_added_from_articles_residents_asked_about(service, text, nlu_topic, fact_id, article):
+    reply, said = ask(service, text, nlu_topic, 0.9)
+    assert reply.outcome == ANSWERED and reply.fact_ids == (fact_id,) and article in said, said
+
+
+@pytest.mark.parametrize(
+    "text, nlu_topic",
+    [
+        # A local procedure next to the rule: the rule does not say where or how.
+        ("工伤认定下来了，之前垫的医药费去哪报，要带发票原件吗", "reimburse_photocopy"),
+        ("城乡居民养老保险能转成职工养老吗，之前交的钱怎么算", "resident_pension_transfer"),
+        ("找到新工作了，失业登记要自己去注销吗", "unemployment_benefit_stop"),
+        ("个人权益记录单在自助机上打还是要去窗口", "ss_rights_statement"),
+    ],
+)
+def test_a_rule_next_to_a_different_question_is_not_given(service, text, nlu_topic):
+    reply, said = ask(service, text, nlu_topic, 0.95)
+    assert reply.outcome != ANSWERED and not reply.fact_ids, said
+
+
+@pytest.mark.parametrize(
+    "text, agency",
+    [
+        ("怀疑自己是尘肺病，职业病诊断去哪家医院做", "other"),
+        ("北京养老助残卡在哪办", "other"),
+        ("以前在东莞交了三年、在佛山交了五年，都没转，现在要合到一起要去哪办", "hrss"),
+    ],
+)
+def test_uncovered_subjects_routed_by_their_own_words(service, text, agency):
+    reply, said = ask(service, text)
+    assert reply.outcome != ANSWERED and reply.agency == agency, said

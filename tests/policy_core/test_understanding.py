@@ -392,3 +392,15 @@ def test_someone_elses_records_in_more_wordings(text, declined):
     from policy_core.understanding import asks_for_someone_elses_records
 
     assert asks_for_someone_elses_records(text) is declined
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("我爸去年底退的休，以前在厂里上班的时候钱都是隔两个月到", [C.RETIRED]),
+        ("我以前在厂里上班，现在退休了", [C.RETIRED]),
+        ("我在厂里上班，我爸已经退休了", [C.IN_SERVICE, C.RETIRED]),
+    ],
+)
+def test_work_told_as_the_past_tells_no_category(text, expected):
+    assert categories_mentioned(text) == expected
