@@ -986,6 +986,8 @@ def test_a_rule_next_to_a_different_question_is_not_given(service, text, nlu_top
         ("怀疑自己是尘肺病，职业病诊断去哪家医院做", "other"),
         ("北京养老助残卡在哪办", "other"),
         ("以前在东莞交了三年、在佛山交了五年，都没转，现在要合到一起要去哪办", "hrss"),
+        # The housing fund's own words win over the general ones of a social-insurance transfer.
+        ("两个城市的公积金合到一起去哪办", "housing_fund"),
     ],
 )
 def test_uncovered_subjects_routed_by_their_own_words(service, text, agency):
