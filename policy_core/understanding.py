@@ -393,6 +393,16 @@ _RECORDS = (
     "报了多少",
     "参保情况",
     "参保信息",
+    # Where someone was treated, when their contributions began, whether their account is frozen.
+    "去哪家医院",
+    "在哪家医院",
+    "看过病",
+    "就诊记录",
+    "住过院",
+    "开始交的",
+    "开始缴的",
+    "被冻结",
+    "冻结了",
 )
 # The employer's duty to tell its staff ("单位是不是要每年跟员工公布社保费交了多少") is a policy question.
 _TO_STAFF = re.compile(
@@ -401,7 +411,7 @@ _TO_STAFF = re.compile(
 )
 # Someone who only told the resident something ("同事跟我说医保的钱不是当月就到的").
 _INFORMANT = re.compile(
-    r"(?:同事|朋友|邻居|老邻居|同学|亲戚|别人|熟人|护士长|领导)(?:们)?(?:跟我|和我|给我|对我|都)?(?:说|讲|告诉我)"
+    r"(?:同事|朋友|邻居|老邻居|同学|亲戚|别人|熟人|护士长|领导|经理|上司)(?:们)?(?:跟我|和我|给我|对我|都)?(?:说|讲|告诉我)"
     r"|我是[^，。,？?！!\s]{0,10}(?:员工|职工)(?=[，。,？?！!\s]|$)"
     # A place below or above, not a neighbour ("去楼下的北京银行打一下存折").
     r"|楼[下上]的?(?:北京银行|银行|超市|药店|医院|营业厅|网点|社区|诊所)"
@@ -456,6 +466,10 @@ _STRANGERS = (
     "前男友",
     "前妻",
     "前夫",
+    "前任",
+    # A manager or boss is not family either ("帮我看看我们部门经理医保账户里有多少钱").
+    "经理",
+    "上司",
     "孤寡老人",
     "独居老人",
     "空巢老人",
@@ -626,8 +640,8 @@ _BALANCE = (
     "个人信息",
     "身份证号",
 )
-_SURVIVOR_BENEFIT = re.compile(r"抚恤|丧葬|遗属|供养亲属")
-_DECEASED = re.compile(r"去世|过世|工亡|死亡|身亡|病故|殉职|人走了|人没了")
+_SURVIVOR_BENEFIT = re.compile(r"抚恤|丧葬|遗属|供养亲属|工亡补助|家属能领|家属领")
+_DECEASED = re.compile(r"去世|过世|工亡|死亡|身亡|病故|殉职|人走了|人没了|出事没了")
 _NAMED_PERSON = re.compile(
     r"(?:帮我|给我|替我|帮忙)?(?:查(?:询)?(?:一下|查|下)?|看看|看一下|看下|告诉我)"
     r"(?P<name>[\u4e00-\u9fff]{2,3})(?:的|今年|这个月|有没有|是不是|\s|[(（])"
@@ -1054,12 +1068,18 @@ def asks_for_someone_elses_records(text: str) -> bool:
         or bool(_WORKER_NAMED.search(text))
         or (bool(_OTHER_BY_ID.search(text)) and not any(word in text for word in ("我的身份证", "本人身份证")))
     )
-    if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS)):
-        return True
     # A survivor asking what the family receives after a death asks the rule for themselves ("我丈夫工亡了 …
     # 每个月能领多少抚恤金"), not the deceased's records.
-    if not stranger and _SURVIVOR_BENEFIT.search(text) and _DECEASED.search(text):
+    # So does anyone asking what a deceased worker's family receives, unless they ask to look it up
+    # ("工地有个老乡干活出事没了 家属能领多少一次性工亡补助金").
+    if (
+        _SURVIVOR_BENEFIT.search(text)
+        and _DECEASED.search(text)
+        and (not stranger or not _STRICT_LOOKUP.search(_NOT_LOOKUP.sub(" ", text)))
+    ):
         return False
+    if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS)):
+        return True
     # When a relative's money arrives is the rule, not their record ("我妈让我查查她十二月的钱啥时候能进来").
     # In a story, a last sentence that is a question of its own is what is asked: the money the resident once
     # looked at is not ("…看看医保卡里有多少钱。我想问问，我这个在职的5月份的钱几号到？"); "几号能到？" is a follow-up.

@@ -1,10 +1,10 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/`: v32's uncovered, colloquial and law sets, one author each, who never saw data/, knowledge/, tests/
-  or the other sets. Measured once, on the final code of the second 2026-12-07 round, never tuned on. Questions
+- `heldout/`: v33's uncovered, colloquial and law sets, one author each, who never saw data/, knowledge/, tests/
+  or the other sets. Measured once, on the final code of the third 2026-12-07 round, never tuned on. Questions
   that equal a training example or a question of another set were dropped before the first measurement.
-- `tuning1/` … `tuning30/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
-  tuning30 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
+- `tuning1/` … `tuning31/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
+  tuning31 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
   knowledge terms were tuned on them, so they are regression checks, not estimates. tuning10 holds v9, tuning11
   v10's colloquial and law sets, tuning12 v11, tuning13 v12, tuning14 v14, tuning15 v16's uncovered-question and
   law sets, tuning16 v17, tuning17 v15, tuning18 v18's colloquial and law sets, tuning19 v19, tuning20 the held-out
@@ -12,7 +12,8 @@
   tuning21 v22, tuning22 v23, tuning23 v24 (the held-out set of the third 2026-12-03 round), tuning24 v25,
   tuning25 v26 (the held-out set of the 2026-12-04 round), tuning26 v27's uncovered and law sets (the held-out set
   of the 2026-12-05 round), tuning27 v28, tuning28 v29 and tuning29 v30 (each written, measured once and then
-  tuned on in the first 2026-12-07 round), and tuning30 v31 (that round's held-out set, tuned on in the second).
+  tuned on in the first 2026-12-07 round), tuning30 v31 (that round's held-out set, tuned on in the second) and tuning31 v32 (the second round's
+  held-out set, tuned on in the third).
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -33,14 +34,15 @@ REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
 # None where the folder has no such set (tuning11: no uncovered questions; tuning15: no colloquial ones; tuning18: no uncovered ones).
-# heldout (v32), measured once on the final code of the second 2026-12-07 round: 16/217 wrong-topic, 90.3% right
-# agency, 96.2% colloquial, 81.8% law (README, Measured). Floors just below.
-HELDOUT_FLOORS = (0.08, 0.895, 0.95, 0.81)
+# heldout (v33), measured once on the final code of the third 2026-12-07 round: 7/203 wrong-topic, 91.1% right
+# agency, 95.9% colloquial, 81.0% law (README, Measured). Floors just below.
+HELDOUT_FLOORS = (0.04, 0.905, 0.95, 0.80)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
     # One question ("我交了25年社保，退休能拿多少钱") is labelled uncovered in tuning4 (more like it in tuning5, 8, 9,
     # heldout), while the end-to-end tests want the pension-amount fact's hand-off to a person who can read the records.
     # tuning5's false-premise questions forbid repeating the wrong date, which the correction does ("不是2月5日").
+    "tuning31": (0.035, 0.955, 0.99, 0.975),
     "tuning30": (0.02, 0.925, 0.98, 0.96),
     "tuning29": (0.03, 0.89, 0.96, 0.885),
     "tuning28": (0.02, 0.92, 0.98, 0.885),

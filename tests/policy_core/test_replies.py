@@ -958,6 +958,12 @@ def test_work_told_as_the_past_does_not_make_a_retiree_in_service(service):
             "第十条",
         ),
         ("养老保险个人账户的记账利率有下限吗", "pension_account_interest", "cn_pension_account_interest", "第十四条"),
+        (
+            "去药店刷医保，药店有没有义务核对是不是我本人的医保凭证",
+            "verify_insured_identity",
+            "cn_verify_insured_identity",
+            "第十五条",
+        ),
     ],
 )
 def test_law_facts_added_from_articles_residents_asked_about(service, text, nlu_topic, fact_id, article):
@@ -973,6 +979,11 @@ def test_law_facts_added_from_articles_residents_asked_about(service, text, nlu_
         ("城乡居民养老保险能转成职工养老吗，之前交的钱怎么算", "resident_pension_transfer"),
         ("找到新工作了，失业登记要自己去注销吗", "unemployment_benefit_stop"),
         ("个人权益记录单在自助机上打还是要去窗口", "ss_rights_statement"),
+        # A document asked about in another matter: the Shenzhen receipt rule is about medical receipts only.
+        ("领丧葬费要带死亡证明原件吗，火化证也要吗", "reimburse_photocopy"),
+        ("就业失业登记证现在还发吗，新单位要我出示", "unemployment_benefit_stop"),
+        ("产假期间换了工作，生育津贴找哪个单位领", "maternity_allowance_eligibility"),
+        ("租房提取公积金要不要租房合同和发票", "hf_withdraw_rent"),
     ],
 )
 def test_a_rule_next_to_a_different_question_is_not_given(service, text, nlu_topic):
@@ -988,8 +999,46 @@ def test_a_rule_next_to_a_different_question_is_not_given(service, text, nlu_top
         ("以前在东莞交了三年、在佛山交了五年，都没转，现在要合到一起要去哪办", "hrss"),
         # The housing fund's own words win over the general ones of a social-insurance transfer.
         ("两个城市的公积金合到一起去哪办", "housing_fund"),
+        # Subsistence allowance and hospital appointments are neither 社保 nor 医保, even next to their words.
+        ("俺和老伴都没退休金，种地挣不了几个钱，能不能吃低保", "other"),
+        ("协和医院的号怎么挂，一放号就没了", "other"),
+        ("以前在深圳交了五年，后来回老家交的，这两段能合并吗，要跑几趟", "hrss"),
+        ("两个城市的公积金合并要跑几趟", "housing_fund"),
     ],
 )
 def test_uncovered_subjects_routed_by_their_own_words(service, text, agency):
     reply, said = ask(service, text)
     assert reply.outcome != ANSWERED and reply.agency == agency, said
+
+
+@pytest.mark.parametrize(
+    "text, nlu_topic, fact_id, said_words",
+    [
+        # The figures a resident asks for are in the articles the answer cites.
+        (
+            "八级伤残合同到期了公司不续，我能拿啥",
+            "injury_leaving_job_subsidies",
+            "cn_injury_leaving_job_subsidies",
+            ["11个月"],
+        ),
+        ("社保局的人把我个人信息泄露了，他们要负责吗", "ss_info_privacy", "cn_ss_info_privacy", ["处分", "赔偿"]),
+        (
+            "以前当兵负伤有伤残军人证，到单位旧伤复发算工伤吗",
+            "injury_deemed_cases",
+            "cn_injury_deemed_cases",
+            ["一次性伤残补助金"],
+        ),
+        (
+            "公司没办社保登记，负责人会被罚款吗",
+            "employer_no_ss_registration",
+            "cn_employer_no_ss_registration",
+            ["主管人员"],
+        ),
+        # NLU ranks the general medical-costs fact first; the devices have a rule of their own.
+        ("工伤要装假肢，钱谁出", "injury_medical_costs", "cn_injury_assistive_devices", ["辅助器具"]),
+    ],
+)
+def test_an_answer_states_what_its_article_says_on_the_point_asked(service, text, nlu_topic, fact_id, said_words):
+    reply, said = ask(service, text, nlu_topic, 0.9)
+    assert reply.outcome == ANSWERED and reply.fact_ids == (fact_id,), said
+    assert all(word in said for word in said_words), said
