@@ -393,7 +393,10 @@ _RECORDS = (
     "报了多少",
     "参保情况",
     "参保信息",
-    # Where someone was treated, when their contributions began, whether their account is frozen.
+)
+# A stranger's treatment, the start of their contributions or a frozen account are their records too; from
+# family these words are often the resident's own policy question ("我妈住过院，帮我查一下住院能报多少").
+_STRANGERS_RECORDS = (
     "去哪家医院",
     "在哪家医院",
     "看过病",
@@ -412,7 +415,7 @@ _TO_STAFF = re.compile(
 # Someone who only told the resident something ("同事跟我说医保的钱不是当月就到的").
 _INFORMANT = re.compile(
     r"(?:同事|朋友|邻居|老邻居|同学|亲戚|别人|熟人|护士长|领导|经理|上司)(?:们)?(?:跟我|和我|给我|对我|都)?(?:说|讲|告诉我)"
-    r"|我是[^，。,？?！!\s]{0,10}(?:员工|职工)(?=[，。,？?！!\s]|$)"
+    r"|我是[^，。,？?！!\s]{0,10}(?:员工|职工|经理|上司)(?=[，。,？?！!\s]|$)"
     # A place below or above, not a neighbour ("去楼下的北京银行打一下存折").
     r"|楼[下上]的?(?:北京银行|银行|超市|药店|医院|营业厅|网点|社区|诊所)"
 )
@@ -466,7 +469,7 @@ _STRANGERS = (
     "前男友",
     "前妻",
     "前夫",
-    "前任",
+    "我前任",
     # A manager or boss is not family either ("帮我看看我们部门经理医保账户里有多少钱").
     "经理",
     "上司",
@@ -1078,7 +1081,7 @@ def asks_for_someone_elses_records(text: str) -> bool:
         and (not stranger or not _STRICT_LOOKUP.search(_NOT_LOOKUP.sub(" ", text)))
     ):
         return False
-    if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS)):
+    if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS + _STRANGERS_RECORDS)):
         return True
     # When a relative's money arrives is the rule, not their record ("我妈让我查查她十二月的钱啥时候能进来").
     # In a story, a last sentence that is a question of its own is what is asked: the money the resident once

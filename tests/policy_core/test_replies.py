@@ -1042,3 +1042,22 @@ def test_an_answer_states_what_its_article_says_on_the_point_asked(service, text
     reply, said = ask(service, text, nlu_topic, 0.9)
     assert reply.outcome == ANSWERED and reply.fact_ids == (fact_id,), said
     assert all(word in said for word in said_words), said
+
+
+@pytest.mark.parametrize(
+    "text, fact_id",
+    [
+        # Needing a written contract is the double-pay rule; a contract that exists and says "double" is not.
+        (
+            "Do I need a written labour contract with my boss in China? He keeps saying no need.",
+            "cn_no_written_contract_double_pay",
+        ),
+        ("My written contract says overtime is paid double, is that legal?", None),
+        # "the capital" is not a rent cap.
+        ("I work in the capital, how long can I get unemployment benefits at most?", "cn_unemployment_benefit_period"),
+        ("Can I withdraw my housing provident fund to pay rent in Shenzhen, and what's the monthly cap?", None),
+    ],
+)
+def test_english_words_name_only_their_own_rule(service, text, fact_id):
+    reply, said = ask(service, text)
+    assert reply.fact_ids == ((fact_id,) if fact_id else ()), said

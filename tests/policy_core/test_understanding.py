@@ -392,6 +392,10 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         ("帮我查下公司新来的那个同事医保是从哪个月开始交的", True),
         ("我前任的医保账户是不是被冻结了，帮忙查一下", True),
         ("经理跟我说医保的钱下下月才到，是这样吗", False),
+        # The resident's own role or past employer, and a relative's treatment asked as a policy question.
+        ("我是部门经理，帮我查查我的社保交没交", False),
+        ("前任单位给我交的社保记录怎么查一下", False),
+        ("我妈住过院，帮我查一下住院能报多少", False),
         # What a deceased worker's family receives is the rule, whoever asks; looking it up is a record.
         ("我们工地有个老乡干活出事没了 家属能领多少一次性工亡补助金", False),
         ("帮我查一下邻居王大爷去世后家属领了多少抚恤金", True),
