@@ -316,6 +316,7 @@ _RECORDS = (
     "剩多少",
     "剩下多少",
     "还有多少钱",
+    "还有没有钱",
     "有多少钱",
     "缴费记录",
     "缴费明细",
@@ -477,6 +478,11 @@ _STRANGERS = (
     "独居老人",
     "空巢老人",
     "老板自己的",
+    # The boss's own records ("我老板的医保交了多少"), not what the boss pays for the resident.
+    "我老板的",
+    "俺老板的",
+    "老板的医保",
+    "老板的社保",
     "别人",
     "他人",
     "朋友",
@@ -676,6 +682,7 @@ _PAID_RELATIVE = re.compile(
 )
 # When the money was seen arriving ("7月份的医保钱是9月初才进来的"): not a month asked about.
 _ARRIVAL_DAY_ASKED = re.compile(r"\s*(?:的)?\s*(?:几号|几日|哪天|哪一天)")
+_PERSON_BEFORE_MONTH = re.compile(r"(?:他|她|我|俺|问)(?:的)?\s*$")
 _SEEN_ARRIVAL = re.compile(
     r"\d{1,2}\s*月(?:份)?\s*(?:初|底|中旬|下旬|末|中)?\s*才?\s*(?:进来|进的|到的|到账的|打进来|划进来)"
 )
@@ -782,7 +789,13 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     tokens = [(match, month) for match, month in tokens if month]
     if len(tokens) > 1:
         # "一月那份…二月份几号之前到": a month followed by "几号" is when it arrives, not whose money it is.
-        tokens = [t for t in tokens if not _ARRIVAL_DAY_ASKED.match(without_dates, t[0].end())] or tokens
+        # A person's own month is not ("我在职问2月的；我爸退休了，他4月的几号到").
+        tokens = [
+            t
+            for t in tokens
+            if not _ARRIVAL_DAY_ASKED.match(without_dates, t[0].end())
+            or _PERSON_BEFORE_MONTH.search(without_dates, 0, t[0].start())
+        ] or tokens
         # "这个月是7月，6月份的医保钱…": the month it is now is not a month asked about, unless a payment
         # is told ("这个月是5月，交的是4月的": the month it was paid in).
         if paid_in is None and not _PAYMENT_TOLD.search(without_dates):

@@ -533,7 +533,7 @@ def pension_years_computed(years: str, enough: bool, missing: str) -> str:
     else:
         head = (
             f"您累计缴费{years}，还差{missing}才满15年。达到法定退休年龄时累计缴费不足15年的，"
-            "可以缴费至满15年后按月领取基本养老金。"
+            "可以继续缴费至满15年后按月领取基本养老金，也可以转入城乡居民养老保险。"
         )
     return head + "注意：2025年起实施延迟退休改革，自2030年起最低缴费年限逐步由15年提高到20年。"
 

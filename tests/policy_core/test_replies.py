@@ -180,6 +180,12 @@ def test_top_questions_in_english_are_answered_in_english_with_their_basis(servi
             [],
         ),
         ("I'm an employee, so my March 医保 money comes by April 5, right?", ["5 May 2026"], ["for April"]),
+        # "My August money" with no account named is the account's money, and a wrong date is not repeated.
+        (
+            "I'm employed. Someone told me my August money arrives on September 5. Is that right?",
+            ["5 October 2026"],
+            ["5 September"],
+        ),
     ],
 )
 def test_english_arrival_questions_with_a_month_get_the_computed_date(service, text, expected, not_said):
@@ -187,6 +193,14 @@ def test_english_arrival_questions_with_a_month_get_the_computed_date(service, t
     assert reply.outcome == ANSWERED and reply.topic == "account_arrival"
     assert all(e in said for e in expected) and not any(n in said for n in not_said), said
     assert "Basis:" in said and "第158号" in said
+
+
+@pytest.mark.parametrize(
+    "text", ["My August payment for the gym, when is it due?", "When does my August pension money arrive?"]
+)
+def test_an_english_month_of_other_money_is_not_the_account(service, text):
+    reply, _ = ask(service, text)
+    assert reply.outcome != ANSWERED and not reply.fact_ids
 
 
 def test_a_date_in_an_english_arrival_question_is_not_a_second_month(service):
@@ -326,6 +340,11 @@ def test_several_months_are_each_answered(service):
     # Two people and two months pair in the order they were told.
     _, said = ask(service, "我在职，我老伴退休了，我问二月的，她问八月的，存折钱分别哪天到", "account_arrival")
     assert "在职职工2026年2月" in said and "4月5日" in said and "退休人员2026年8月" in said and "9月5日" in said
+    # Each person's month followed by "几号" is still that person's month.
+    _, said = ask(service, "我在职，2月的钱几号到；我爸退休了，他4月的几号到", "account_arrival")
+    assert "在职职工2026年2月" in said and "4月5日" in said and "退休人员2026年4月" in said and "5月5日" in said
+    _, said = ask(service, "我是在职的想问2月的，我爸退休了想问他4月的，各自几号到", "account_arrival")
+    assert "在职职工2026年2月" in said and "4月5日" in said and "退休人员2026年4月" in said and "5月5日" in said
 
 
 def test_a_month_followed_by_a_day_asked_is_when_it_arrives(service):

@@ -163,6 +163,9 @@ def test_several_months_asked_about_are_all_kept():
     # A month followed by "几号" is the arrival asked about, not a second month of money.
     found = months_mentioned("退休的一月那份，二月份几号之前到", TODAY)
     assert found.contribution.month == 1 and found.asked == ()
+    # Unless it is a person's own month: each person asks theirs.
+    found = months_mentioned("我在职，2月的钱几号到；我爸退休了，他4月的几号到", TODAY)
+    assert found.asked == (YearMonth(2026, 2), YearMonth(2026, 4))
 
 
 def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
@@ -399,6 +402,12 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         # What a deceased worker's family receives is the rule, whoever asks; looking it up is a record.
         ("我们工地有个老乡干活出事没了 家属能领多少一次性工亡补助金", False),
         ("帮我查一下邻居王大爷去世后家属领了多少抚恤金", True),
+        # The boss's own contributions, and whether strangers' accounts still hold money.
+        ("我想知道我老板的医保交了多少 能查不", True),
+        ("老板给我交的医保交了多少，我能查吗", False),
+        ("我是楼长 想知道楼里几个独居老人的医保账户还有没有钱", True),
+        ("我的医保账户里有没有钱，怎么查", False),
+        ("我想看看医保账户里有没有钱，结果空空的，问了室友他也不知道，7月份那笔钱得等到什么时候", False),
     ],
 )
 def test_someone_elses_records_in_more_wordings(text, declined):
