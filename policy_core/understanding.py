@@ -479,8 +479,6 @@ _STRANGERS = (
     "空巢老人",
     "老板自己的",
     # The boss's own records ("我老板的医保交了多少"), not what the boss pays for the resident.
-    "我老板的",
-    "俺老板的",
     "老板的医保",
     "老板的社保",
     "别人",
@@ -682,7 +680,7 @@ _PAID_RELATIVE = re.compile(
 )
 # When the money was seen arriving ("7月份的医保钱是9月初才进来的"): not a month asked about.
 _ARRIVAL_DAY_ASKED = re.compile(r"\s*(?:的)?\s*(?:几号|几日|哪天|哪一天)")
-_PERSON_BEFORE_MONTH = re.compile(r"(?:他|她|我|俺|问)(?:的)?\s*$")
+_PERSON_BEFORE_MONTH = re.compile(r"(?:他|她|我|俺)(?:的)?\s*$")
 _SEEN_ARRIVAL = re.compile(
     r"\d{1,2}\s*月(?:份)?\s*(?:初|底|中旬|下旬|末|中)?\s*才?\s*(?:进来|进的|到的|到账的|打进来|划进来)"
 )

@@ -434,6 +434,8 @@ def test_a_computed_severance_is_said_for_the_cases_that_are_paid(service):
         ("公积金提取后我的钱几号到账", "account_arrival"),
         # The residents' scheme's flat basic pension is not the employees' pension.
         ("城乡居民养老保险的基础养老金每个月多少钱 我们是甘肃的", "ss_pension_amount"),
+        # Who pays the treatment is not whether the employer must get the worker treated.
+        ("上班受伤了 单位送医院了 医药费谁出", "injury_prompt_treatment"),
     ],
 )
 def test_a_fact_about_something_else_is_not_given(service, text, nlu_topic):
@@ -1080,3 +1082,31 @@ def test_an_answer_states_what_its_article_says_on_the_point_asked(service, text
 def test_english_words_name_only_their_own_rule(service, text, fact_id):
     reply, said = ask(service, text)
     assert reply.fact_ids == ((fact_id,) if fact_id else ()), said
+
+
+@pytest.mark.parametrize(
+    "text, topic, fact_id, said_words",
+    [
+        (
+            "干活受伤了 车间主任说先别声张 也不送医院 让我自己想办法 单位这么干对吗",
+            "injury_prompt_treatment",
+            "cn_injury_prompt_treatment",
+            ["及时救治", "《工伤保险条例》第四条"],
+        ),
+        (
+            "老板说跟我商量好 不交社保了 每月多给我三百块现金 这样行不行啊",
+            "cash_instead_of_contributions",
+            "cn_cash_instead_of_contributions",
+            ["以货币形式全额缴纳", "不得缓缴、减免", "《社会保险费征缴暂行条例》第十二条"],
+        ),
+    ],
+)
+def test_the_new_national_facts_answer_with_their_article(service, text, topic, fact_id, said_words):
+    reply, said = ask(service, text, topic)
+    assert reply.outcome == ANSWERED and reply.fact_ids == (fact_id,)
+    assert all(word in said for word in said_words), said
+
+
+def test_quitting_over_cash_instead_of_contributions_gets_the_quitting_rule(service):
+    reply, _ = ask(service, "单位不交社保 每月多给点钱 我能辞职要补偿吗", "cash_instead_of_contributions")
+    assert reply.fact_ids == ("cn_quit_for_unpaid_social_insurance",)

@@ -166,6 +166,8 @@ def test_several_months_asked_about_are_all_kept():
     # Unless it is a person's own month: each person asks theirs.
     found = months_mentioned("我在职，2月的钱几号到；我爸退休了，他4月的几号到", TODAY)
     assert found.asked == (YearMonth(2026, 2), YearMonth(2026, 4))
+    found = months_mentioned("退休的一月那份，我想问二月份几号之前到", TODAY)
+    assert found.contribution.month == 1 and found.asked == ()
 
 
 def test_a_month_the_money_was_seen_arriving_is_not_the_month_asked_about():
@@ -405,6 +407,7 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         # The boss's own contributions, and whether strangers' accounts still hold money.
         ("我想知道我老板的医保交了多少 能查不", True),
         ("老板给我交的医保交了多少，我能查吗", False),
+        ("我老板的公司给我交的社保记录怎么查", False),
         ("我是楼长 想知道楼里几个独居老人的医保账户还有没有钱", True),
         ("我的医保账户里有没有钱，怎么查", False),
         ("我想看看医保账户里有没有钱，结果空空的，问了室友他也不知道，7月份那笔钱得等到什么时候", False),
