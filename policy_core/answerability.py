@@ -160,11 +160,16 @@ def asks_uncovered_aspect(fact: PolicyFact, text: str, settings: GateSettings) -
     own_terms = [term for group in fact.subject for term in group if not term.startswith(PATTERN_PREFIX)]
     if any(aspect in text and not any(aspect in term for term in own_terms) for aspect in settings.uncovered_aspects):
         return True
-    # A fact that hands the resident to a person who can read their records (养老金能拿多少) answers the figure that way.
-    if not fact.handoff and any(q.search(text) and not a.search(fact.answer) for q, a in settings.stated_figures):
+    # A fact that hands the resident to a person who can read their records (养老金能拿多少) answers the figure that way;
+    # one marked `answers: [local_figure]` answers it by saying who sets the figure and its bounds (各省定，不低于低保).
+    if (
+        not fact.handoff
+        and "local_figure" not in fact.answers
+        and any(q.search(text) and not a.search(fact.answer) for q, a in settings.stated_figures)
+    ):
         return True
     answers = set(fact.answers)
-    if settings.figure_answer is not None and settings.figure_answer.search(fact.answer):
+    if "local_figure" in answers or (settings.figure_answer is not None and settings.figure_answer.search(fact.answer)):
         answers.add("figure")
     return any(kind not in answers and pattern.search(text) for kind, pattern in settings.question_kinds)
 

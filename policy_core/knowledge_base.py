@@ -134,7 +134,7 @@ class PolicyFact:
     route: Optional[str] = None  # agency for local details (knowledge/routing.yml)
     local_note: Optional[str] = None
     needs_account: bool = False  # about the personal account: categories without one get that answer
-    answers: tuple[str, ...] = ()  # question kinds the answer really gives: procedure, figure
+    answers: tuple[str, ...] = ()  # question kinds the answer really gives: procedure, figure, local_figure
     # Terms of questions near the fact that it does not answer (三伏贴: 孕妇, 在家自己贴): never given for those.
     not_about: tuple[str, ...] = ()
     english: Optional[EnglishVersion] = None  # the answer for a question asked in English
@@ -297,7 +297,9 @@ def _parse_fact(raw: Any, index: int, file: str, sources: dict[str, Source]) -> 
     )
 
 
-QUESTION_KINDS = ("procedure", "figure")
+# local_figure: the answer gives no amount because the law leaves it to each place, and says who sets it and
+# within which bounds (各省定，不低于低保), which is the honest answer to "能拿多少".
+QUESTION_KINDS = ("procedure", "figure", "local_figure")
 
 
 def _parse_english(raw: Any, file: str, entry: str) -> Optional[EnglishVersion]:

@@ -410,7 +410,9 @@ _STRANGERS_RECORDS = (
 )
 # The employer's duty to tell its staff ("单位是不是要每年跟员工公布社保费交了多少") is a policy question.
 _TO_STAFF = re.compile(
-    r"(?:跟|向|对|给)(?:全体)?(?:员工|职工)(?:们)?(?:公布|公开|告知|通报|说明|书面告知)"
+    r"(?:跟|向|对|给)(?:全体)?(?:员工|职工)(?:们)?(?:公布|公开|告知|通报|说明|书面告知|说|讲)"
+    # The employees' right to be told ("员工有没有权利知道"): the resident is one of them.
+    r"|(?:员工|职工)(?:们)?(?:有没有|有无|有)?权(?:利)?(?:知道|了解|知情|看|查)"
     r"|(?:不|没|没有|没给|不给)(?:给)?(?:全体)?(?:员工|职工)(?:们)?(?:交|缴|上|买|办)"
 )
 # Someone who only told the resident something ("同事跟我说医保的钱不是当月就到的").
@@ -481,6 +483,14 @@ _STRANGERS = (
     # The boss's own records ("我老板的医保交了多少"), not what the boss pays for the resident.
     "老板的医保",
     "老板的社保",
+    # Owners a property manager looks after, and a person known only by an ID number ("这有个身份证号 … 这人").
+    "业主",
+    "这人的",
+    "这人医保",
+    "这人社保",
+    "查查这人",
+    "查一下这人",
+    "这个人的",
     "别人",
     "他人",
     "朋友",

@@ -33,6 +33,14 @@ def ask(service, text, topic=None, confidence=0.9, **slots):
         ("异地长期居住备案要交啥材料，必须有居住证吗", "account_arrival", "medical_security", "12345"),
         ("電子醫保憑證激活要刷臉，一直失敗怎麼辦", "account_arrival", "medical_security", "12345"),
         ("残疾人护理补贴和生活补贴怎么申请", "account_arrival", "other", "12345"),
+        ("殘疾人困難生活補貼跟低保可以一起領嗎", "account_arrival", "other", "12345"),
+        ("俺们两口子就一个闺女 独生子女父母奖励费退休时候一次性给多少 在哪领", "account_arrival", "other", "12345"),
+        ("电子社保卡在哪领 跟医保电子凭证是一个东西吗", "account_arrival", "hrss", "12333"),
+        ("健康证体检要空腹吗 哪个社区医院能做", "account_arrival", "other", "12345"),
+        # A pension fact's words do not make a transfer question of another city's records.
+        ("前十年在河北交的 转到北京了 在哪能查转过来的钱和年限", "pension_insurance_transfer", "hrss", "12333"),
+        ("我爸在老家领退休金 人跟我住北京 资格认证可以在北京做吗", "benefit_qualification_check", "hrss", "12333"),
+        ("俺在北京跑外卖 想自己交社保 去哪儿办登记 能按最低档交不", "ss_low_wage_contribution", "hrss", "12333"),
         ("忘了交今年的农合 现在补交的话 啥时候开始能报", "account_arrival", "medical_security", "12345"),
         # Where to hand something in or where an office is, is local, though NLU picks a fact on the subject.
         ("离职了想把公积金全取出来，线上能办吗还是要去柜台", "hf_resignation", "housing_fund", "12329"),
@@ -1110,3 +1118,51 @@ def test_the_new_national_facts_answer_with_their_article(service, text, topic, 
 def test_quitting_over_cash_instead_of_contributions_gets_the_quitting_rule(service):
     reply, _ = ask(service, "单位不交社保 每月多给点钱 我能辞职要补偿吗", "cash_instead_of_contributions")
     assert reply.fact_ids == ("cn_quit_for_unpaid_social_insurance",)
+
+
+@pytest.mark.parametrize(
+    "text, topic, fact_id, said_words",
+    [
+        (
+            "工伤保险费率是不是每个行业都一样 我们建筑公司比别人交的多是咋回事",
+            "injury_insurance_industry_rates",
+            "cn_injury_insurance_industry_rates",
+            ["差别费率", "费率档次", "《中华人民共和国社会保险法》第三十四条"],
+        ),
+        (
+            "我们单位整体搬到外省去了 我没跟着去 失业保险关系咋处理",
+            "unemployment_relocation_with_employer",
+            "cn_unemployment_relocation_with_employer",
+            ["随之转迁", "《失业保险条例》第二十二条"],
+        ),
+    ],
+)
+def test_the_fifth_round_national_facts_answer_with_their_article(service, text, topic, fact_id, said_words):
+    reply, said = ask(service, text, topic)
+    assert reply.outcome == ANSWERED and reply.fact_ids == (fact_id,)
+    assert all(word in said for word in said_words), said
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        # The law leaves the amount to each province: who sets it and its bounds answer "能拿多少" in general ...
+        ("失业金一个月能拿多少 全国都一样吗", True),
+        ("失业金一个月能拿多少 有没有个标准 会比最低工资高吗", True),
+        # ... but not a city's own figure, which the resident is sent to ask for.
+        ("上海失业保险金标准是多少", False),
+        ("失业金每个月能领多少钱，我们这边标准是多少", False),
+        ("深圳失业保险金是最低工资的百分之九十吗，具体多少钱", False),
+    ],
+)
+def test_a_figure_left_to_each_province_is_answered_by_who_sets_it(service, text, answered):
+    reply, said = ask(service, text, "unemployment_benefit_amount")
+    if answered:
+        assert reply.fact_ids == ("cn_unemployment_benefit_amount",) and "最低生活保障" in said, said
+    else:
+        assert reply.fact_ids == () and reply.agency == "hrss", said
+
+
+def test_a_late_paid_month_is_counted_from_the_actual_payment_in_the_general_rule(service):
+    _, said = ask(service, "单位晚交医保会不会影响我个人账户到账时间啊", "account_arrival")
+    assert "实际到位" in said and "5日" in said, said

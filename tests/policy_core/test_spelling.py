@@ -23,6 +23,8 @@ from policy_core.spelling import Speller, SpellingSettings, load_spelling_settin
         ("在职的当月帐户钱是下个月才分陪吗", "在职的当月帐户钱是下个月才分配吗"),
         ("拿复引件能报吗", "拿复印件能报吗"),
         ("医保电子凭正怎么激活", "医保电子凭证怎么激活"),
+        # A look-alike that does not sound like its word is replaced as typed.
+        ("医保个人帐户里的钱都包刮啥", "医保个人账户里的钱都包括啥"),
         # Traditional characters are simplified first, then corrected.
         ("退修人員的醫寶錢", "退休人员的医保钱"),
     ],

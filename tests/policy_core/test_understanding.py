@@ -410,6 +410,13 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         ("我老板的公司给我交的社保记录怎么查", False),
         ("我是楼长 想知道楼里几个独居老人的医保账户还有没有钱", True),
         ("我的医保账户里有没有钱，怎么查", False),
+        # A property manager asking for owners' records, and "这人" known only by an ID number.
+        ("我是小区物业的，能查一下业主们的医保缴费情况吗", True),
+        ("我这有个身份证号，你帮我查查这人医保账户余额", True),
+        ("我这人记性差，想查一下我自己的医保余额", False),
+        # Whether the employer must tell its employees what it paid: the resident is one of them.
+        ("我们公司从来不跟员工说社保交了多少 公司是不是应该每年公布一下", False),
+        ("公司一年交了多少社保 员工有没有权利知道 公司要不要公开", False),
         ("我想看看医保账户里有没有钱，结果空空的，问了室友他也不知道，7月份那笔钱得等到什么时候", False),
     ],
 )
