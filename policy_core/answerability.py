@@ -305,14 +305,23 @@ class AnswerabilityGate:
 
     def english_facts(self, text: str) -> list[PolicyFact]:
         """The facts an English question is about: every English term group named, all of one topic, and
-        nothing asked that no English answer covers. Otherwise none (the resident hears where to go)."""
+        nothing asked that no English answer covers unless the fact's own terms hold it. Otherwise none (the resident
+        hears where to go)."""
         lowered = " ".join(text.lower().split())
-        if any(aspect in lowered for aspect in self.settings.english_uncovered_aspects):
-            return []
+        # As in Chinese, an aspect no answer covers counts unless one of the fact's own terms holds it
+        # ("how long does it take for" the account money to arrive is the arrival rule).
+        asked = [aspect for aspect in self.settings.english_uncovered_aspects if aspect in lowered]
         found = [
             fact
             for fact in self.knowledge.facts
-            if fact.english and all(any(_english_term_in(t, lowered) for t in group) for group in fact.english.subject)
+            if fact.english
+            and all(any(_english_term_in(t, lowered) for t in group) for group in fact.english.subject)
+            and not any(
+                all(
+                    aspect not in t for group in fact.english.subject for t in group if not t.startswith(PATTERN_PREFIX)
+                )
+                for aspect in asked
+            )
         ]
         return found if len({fact.topic for fact in found}) == 1 else []
 

@@ -483,6 +483,9 @@ _STRANGERS = (
     # The boss's own records ("我老板的医保交了多少"), not what the boss pays for the resident.
     "老板的医保",
     "老板的社保",
+    "老板医保账户",
+    "老板社保账户",
+    "老板医保卡",
     # Owners a property manager looks after, and a person known only by an ID number ("这有个身份证号 … 这人").
     "业主",
     "这人的",

@@ -1,10 +1,10 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/`: v35's uncovered, colloquial and law sets, one author each, who never saw data/, knowledge/, tests/
-  or the other sets. Measured once, on the final code of the fifth 2026-12-07 round, never tuned on. Questions
+- `heldout/`: v36's uncovered, colloquial and law sets, one author each, who never saw data/, knowledge/, tests/
+  or the other sets. Measured once, on the final code of the sixth 2026-12-07 round, never tuned on. Questions
   that equal a training example or a question of another set were dropped before the first measurement.
-- `tuning1/` … `tuning35/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
-  tuning35 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
+- `tuning1/` … `tuning37/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
+  tuning37 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
   knowledge terms were tuned on them, so they are regression checks, not estimates. tuning10 holds v9, tuning11
   v10's colloquial and law sets, tuning12 v11, tuning13 v12, tuning14 v14, tuning15 v16's uncovered-question and
   law sets, tuning16 v17, tuning17 v15, tuning18 v18's colloquial and law sets, tuning19 v19, tuning20 the held-out
@@ -15,7 +15,8 @@
   tuned on in the first 2026-12-07 round), tuning30 v31 (that round's held-out set, tuned on in the second),
   tuning31 v32 (the second round's held-out set, tuned on in the third), tuning32 v33 and tuning33 v33's second
   law set (the third round's held-out sets, tuned on in the fourth), tuning34 v34 and tuning35 v34's second law
-  set (the fourth round's held-out sets, tuned on in the fifth).
+  set (the fourth round's held-out sets, tuned on in the fifth), tuning36 v35 and tuning37 v35's second law set
+  (the fifth round's held-out sets, tuned on in the sixth).
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -36,13 +37,15 @@ REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
 # None where the folder has no such set (tuning11: no uncovered questions; tuning15: no colloquial ones; tuning18: no uncovered ones;
-# tuning33 and tuning35: law questions only).
-# heldout (v35), measured once on the final code of the fifth 2026-12-07 round: 11/199 wrong-topic, 90.5% right
-# agency, 93.5% colloquial, 81.3% law (README, Measured). Floors just below.
-HELDOUT_FLOORS = (0.06, 0.90, 0.93, 0.81)
+# tuning33, tuning35 and tuning37: law questions only).
+# heldout (v36), measured once on the final code of the sixth 2026-12-07 round: 11/188 wrong-topic, 91.0% right
+# agency, 96.2% colloquial, 88.9% law (README, Measured). Floors just below.
+HELDOUT_FLOORS = (0.065, 0.90, 0.955, 0.88)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
     # 积分落户 is labelled 12345 in tuning8, tuning31 and heldout, 人社 in tuning32; it is routed to 人社, which runs it in Beijing.
+    "tuning37": (None, None, None, 0.91),
+    "tuning36": (0.015, 0.96, 0.97, 0.87),
     "tuning35": (None, None, None, 0.97),
     "tuning34": (0.015, 0.95, 0.985, 0.96),
     "tuning33": (None, None, None, 0.93),

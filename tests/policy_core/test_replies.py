@@ -41,6 +41,13 @@ def ask(service, text, topic=None, confidence=0.9, **slots):
         ("前十年在河北交的 转到北京了 在哪能查转过来的钱和年限", "pension_insurance_transfer", "hrss", "12333"),
         ("我爸在老家领退休金 人跟我住北京 资格认证可以在北京做吗", "benefit_qualification_check", "hrss", "12333"),
         ("俺在北京跑外卖 想自己交社保 去哪儿办登记 能按最低档交不", "ss_low_wage_contribution", "hrss", "12333"),
+        ("北京以工代训补贴现在还有吗 企业咋申请", "account_arrival", "hrss", "12333"),
+        ("老人卡坐公交免费是多少岁开始", "account_arrival", "other", "12345"),
+        ("孩子在北京借读，中考要求家长社保交满几年", "pension_min_years", "other", "12345"),
+        # A local figure or a procedure asked next to a national rule is local.
+        ("北京生育津贴能拿几个月的，剖腹产能多给几天吗", "maternity_allowance_amount", "medical_security", "12345"),
+        ("退休职工去世了，个人账户里剩的养老金咋继承，要公证吗", "pension_account_inheritance", "hrss", "12333"),
+        ("我在三个城市交过社保，最后在哪退休，要不要先把它们都转到一块", "pension_insurance_transfer", "hrss", "12333"),
         ("忘了交今年的农合 现在补交的话 啥时候开始能报", "account_arrival", "medical_security", "12345"),
         # Where to hand something in or where an office is, is local, though NLU picks a fact on the subject.
         ("离职了想把公积金全取出来，线上能办吗还是要去柜台", "hf_resignation", "housing_fund", "12329"),
@@ -218,8 +225,13 @@ def test_a_date_in_an_english_arrival_question_is_not_a_second_month(service):
 
 
 def test_an_english_arrival_question_without_a_month_gets_the_rule(service):
-    reply, said = ask(service, "When does the personal account money arrive?")
-    assert reply.outcome == ANSWERED and "month after next" in said and " 2026" not in said
+    # "does it take" asks a processing time elsewhere; for the account money it is the arrival rule.
+    for text in (
+        "When does the personal account money arrive?",
+        "How long does it take for the monthly medical personal account money to arrive?",
+    ):
+        reply, said = ask(service, text)
+        assert reply.outcome == ANSWERED and "month after next" in said and " 2026" not in said, text
 
 
 @pytest.mark.parametrize(
@@ -233,6 +245,8 @@ def test_an_english_arrival_question_without_a_month_gets_the_rule(service):
         "Where can I check my medical account balance?",
         "How long does it take to get unemployment benefit approved?",  # processing, not the period
         "How many days of paid leave do I get after a work injury?",
+        # One's own pension amount is a record, not the composition rule.
+        "How is my monthly pension calculated in Beijing? I have paid for 18 years at 1.5 times the average wage.",
     ],
 )
 def test_other_english_questions_get_no_fact(service, text):
@@ -1166,3 +1180,58 @@ def test_a_figure_left_to_each_province_is_answered_by_who_sets_it(service, text
 def test_a_late_paid_month_is_counted_from_the_actual_payment_in_the_general_rule(service):
     _, said = ask(service, "单位晚交医保会不会影响我个人账户到账时间啊", "account_arrival")
     assert "实际到位" in said and "5日" in said, said
+
+
+@pytest.mark.parametrize(
+    "text, topic, fact_id, said_word",
+    [
+        (
+            "我想查查公积金都交了多少 觉得账上余额不对 可以申请核对吗",
+            "hf_balance_dispute",
+            "cn_hf_balance_dispute",
+            "有权查询",
+        ),
+        (
+            "工伤的停工留薪期满了 伤还没好 还得继续看病 费用还能走工伤吗",
+            "injury_paid_leave",
+            "cn_injury_paid_leave",
+            "继续享受工伤医疗待遇",
+        ),
+        (
+            "生育保险到底都管啥 除了生孩子的医药费还有别的吗",
+            "maternity_medical_costs",
+            "cn_maternity_medical_costs",
+            "生育津贴",
+        ),
+        (
+            "公司让我签个自愿放弃社保的协议 这个协议有效吗",
+            "waive_social_insurance_agreement",
+            "cn_waive_social_insurance_agreement",
+            "按时足额缴纳",
+        ),
+    ],
+)
+def test_an_answer_states_the_point_of_its_article_asked_about(service, text, topic, fact_id, said_word):
+    reply, said = ask(service, text, topic)
+    assert reply.fact_ids == (fact_id,) and said_word in said, said
+
+
+@pytest.mark.parametrize(
+    "text, nlu_topic, not_given",
+    [
+        # When the month's money comes in is the arrival rule, not what the account holds.
+        ("医保存折每个月进钱是固定哪一天吗", "account_composition", "bj_account_composition"),
+        ("每个月工资里都扣医保，那1月扣的那部分啥时候进存折", "account_composition", "bj_account_composition"),
+        # Work-injury documents are not the double pay for an unsigned contract.
+        (
+            "申请工伤认定要准备什么材料？没签劳动合同能申请吗",
+            "no_written_contract_double_pay",
+            "cn_no_written_contract",
+        ),
+        # A disabled worker's medical contributions are not a retiree's.
+        ("四级伤残的工伤职工 医保还要交吗 按啥基数交", "medical_retirement_contribution", "cn_medical_retirement"),
+    ],
+)
+def test_a_neighbouring_fact_is_not_given_for_what_it_does_not_say(service, text, nlu_topic, not_given):
+    reply, said = ask(service, text, nlu_topic)
+    assert not any(fact_id.startswith(not_given) for fact_id in reply.fact_ids), said

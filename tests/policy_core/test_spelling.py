@@ -25,6 +25,7 @@ from policy_core.spelling import Speller, SpellingSettings, load_spelling_settin
         ("医保电子凭正怎么激活", "医保电子凭证怎么激活"),
         # A look-alike that does not sound like its word is replaced as typed.
         ("医保个人帐户里的钱都包刮啥", "医保个人账户里的钱都包括啥"),
+        ("退休人原3月份个人账户划帐是啥时候", "退休人员3月份个人账户划帐是啥时候"),
         # Traditional characters are simplified first, then corrected.
         ("退修人員的醫寶錢", "退休人员的医保钱"),
     ],

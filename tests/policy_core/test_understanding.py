@@ -414,6 +414,7 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         ("我是小区物业的，能查一下业主们的医保缴费情况吗", True),
         ("我这有个身份证号，你帮我查查这人医保账户余额", True),
         ("我这人记性差，想查一下我自己的医保余额", False),
+        ("我想知道我老板医保账户里有多少钱", True),
         # Whether the employer must tell its employees what it paid: the resident is one of them.
         ("我们公司从来不跟员工说社保交了多少 公司是不是应该每年公布一下", False),
         ("公司一年交了多少社保 员工有没有权利知道 公司要不要公开", False),
