@@ -487,7 +487,8 @@ _STRANGERS = (
     "老板社保账户",
     "老板医保卡",
     # Owners a property manager looks after, and a person known only by an ID number ("这有个身份证号 … 这人").
-    "业主",
+    "业主们",
+    "业主的",
     "这人的",
     "这人医保",
     "这人社保",

@@ -412,6 +412,8 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         ("我的医保账户里有没有钱，怎么查", False),
         # A property manager asking for owners' records, and "这人" known only by an ID number.
         ("我是小区物业的，能查一下业主们的医保缴费情况吗", True),
+        # An owner asking about their own account is not a property manager asking about owners.
+        ("我是业主，想查一下我自己的医保余额", False),
         ("我这有个身份证号，你帮我查查这人医保账户余额", True),
         ("我这人记性差，想查一下我自己的医保余额", False),
         ("我想知道我老板医保账户里有多少钱", True),
