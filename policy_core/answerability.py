@@ -310,7 +310,7 @@ class AnswerabilityGate:
         lowered = " ".join(text.lower().split())
         # As in Chinese, an aspect no answer covers counts unless one of the fact's own terms holds it
         # ("how long does it take for" the account money to arrive is the arrival rule).
-        asked = [aspect for aspect in self.settings.english_uncovered_aspects if aspect in lowered]
+        asked = [aspect for aspect in self.settings.english_uncovered_aspects if _english_term_in(aspect, lowered)]
         found = [
             fact
             for fact in self.knowledge.facts

@@ -399,6 +399,10 @@ _RECORDS = (
 # family these words are often the resident's own policy question ("我妈住过院，帮我查一下住院能报多少").
 _STRANGERS_RECORDS = (
     "去哪家医院",
+    # Where a stranger works is theirs to tell ("我对象的前任在哪上班交医保").
+    "在哪上班",
+    "在哪工作",
+    "在哪个单位",
     "在哪家医院",
     "看过病",
     "就诊记录",
@@ -421,9 +425,12 @@ _INFORMANT = re.compile(
     r"|我是[^，。,？?！!\s]{0,10}(?:员工|职工|经理|上司)(?=[，。,？?！!\s]|$)"
     # A place below or above, not a neighbour ("去楼下的北京银行打一下存折").
     r"|楼[下上]的?(?:北京银行|银行|超市|药店|医院|营业厅|网点|社区|诊所)"
+    r"|楼[下上](?:新)?开了?(?:一)?(?:家|个)"
 )
 _LOOKUP = (
     "查",
+    "核实",
+    "核对一下",
     "想知道",
     "看看",
     "看一下",
@@ -463,7 +470,10 @@ _LOOKUP = (
     "说给我",
 )
 # Words holding "查" that look nothing up ("体检查出点小毛病").
-_NOT_LOOKUP = re.compile(r"检查|查出|调查|被查|查到了|查处|查实|抽查|核查|稽查")
+# What the resident already looked up themselves ("我查了一下我的什么也没有") is not a request to look it up.
+_NOT_LOOKUP = re.compile(
+    r"检查|查出|调查|被查|查到了|查处|查实|抽查|核查|稽查|[我俺](?:自己)?查了(?:一下|一查|下)?(?:[我俺]|自己)的"
+)
 # People who are not family: even what they receive ("王大爷的养老金每个月有多少") is their own record.
 _STRANGERS = (
     "邻居",
@@ -472,6 +482,10 @@ _STRANGERS = (
     "前男友",
     "前妻",
     "前夫",
+    "的前任",
+    "租客",
+    "房客",
+    "租户",
     "我前任",
     # A manager or boss is not family either ("帮我看看我们部门经理医保账户里有多少钱").
     "经理",
@@ -557,6 +571,8 @@ _STRANGERS = (
     "我是她领导",
     "我是他领导",
 )
+_LOOK_INTO = re.compile(r"看看|看一下|看下|想知道|查")
+_ALLOWANCE_AMOUNT = re.compile(r"(?:补贴|津贴).{0,30}?(?:多少|标准|几百|几千)")
 _STRANGERS_AMOUNTS = (
     "有多少",
     "一个月多少",
@@ -587,7 +603,7 @@ _KIN = re.compile(
     r"[我俺](?:的|家)?(?:表|堂)?(?:哥哥?|姐姐?|弟弟?|妹妹?|儿子|女儿|老公|老婆|媳妇|丈夫|妻子|爸爸?|妈妈?|父亲|母亲|爷爷|奶奶"
     r"|外公|外婆|姥姥|姥爷|婆婆|公公|老伴|爱人|叔叔?|舅舅?|姑姑?|孙子|孙女|女朋友|男朋友|对象|岳父|岳母|前夫|前妻"
     r"|老爸|老妈|老爹|老娘|先生|闺女|丫头|兄弟|姐妹"
-    r"|小姨子?|大姨子?|小舅子|大姑子|小姑子|姐夫|妹夫|嫂子|弟媳|儿媳|女婿|侄子|侄女|外甥女?)"
+    r"|小姨子?|大姨子?|小舅子|小叔子|大伯子|妯娌|连襟|大姑子|小姑子|姐夫|妹夫|嫂子|弟媳|儿媳|女婿|侄子|侄女|外甥女?)"
 )
 # Someone identified by an ID number ("身份证号1101…的人", "身份证后四位是3316的那个人").
 _OTHER_BY_ID = re.compile(r"身份证(?:号码?|后四位)?(?:是)?\s*[\dXx*]{4,18}\s*[)）]?\s*(?:的|这个|那个)")
@@ -677,6 +693,8 @@ _NAMES_YEAR = re.compile(r"\s*(?:\d{4}|去年|今年|前年|明年)")
 _NOW = re.compile(
     r"(?:(?:现在|这个月|这月|本月|今天|眼下|目前|如今)(?:都|已经|也)?(?:是|到了)?|这不(?:都)?到|眼看(?:就)?到|马上(?:就)?到)\s*$"
 )
+# Today's date as the resident tells it ("今天8月20号，…这个月的钱"): the month "这个月", "上个月" count from.
+_TODAY_TOLD = re.compile(r"(?:今天|今儿|今日|现在)(?:是|都)?\s*(?P<month>\d{1,2})\s*月\s*\d{1,2}\s*[号日]")
 _RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月|本月|当月|这月|下个月|下月")
 # The employer paid a month's contribution later ("6月的医保费8月才交上").
 _PAID_LATE = re.compile(
@@ -684,8 +702,10 @@ _PAID_LATE = re.compile(
     r"(?:补)?(?:交|缴|到位|补|划|打|付|扣)|(?:补)?(?:交|缴)(?:的|上|了)|补(?:上|了|齐))"
 )
 _PAID_IN = re.compile(
-    r"(?:拖到|推到|晚到|迟到|延到|到了)\s*(?P<month>\d{1,2})\s*月(?:份)?\s*(?:才)?\s*(?:交|缴|补|到位)?"
+    r"(?:拖到|推到|晚到|迟到|延到|到了)\s*(?P<month>\d{1,2})\s*月(?:份)?(?!\s*\d{1,2}\s*[号日])\s*(?:才)?\s*(?:交|缴|补|到位)?"
     r"|(?P<month2>\d{1,2})\s*月(?:份)?\s*(?:才|再)\s*(?:给我|给|帮我)?\s*把"
+    # "单位实际缴费是11月，但缴的是8月的费"
+    r"|实际(?:上)?(?:缴费|交费|缴款|缴|交|到位|付款|扣款)(?:的)?(?:时间|日期|月份)?(?:是|在)\s*(?P<month3>\d{1,2})\s*月"
 )
 # Paid in a month named relative to now ("上个月单位补交了我7月的医保", "这个月才缴的", "说下个月再交").
 _PAID_RELATIVE = re.compile(
@@ -793,7 +813,7 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     paid_in = None
     late = _PAID_LATE.search(value) or _PAID_IN.search(value)
     if late:
-        paid_in = _month((late.group("month") or late.group("month2")) + "月", today)
+        paid_in = _month(next(m for m in late.groupdict().values() if m) + "月", today)
     elif relative := _PAID_RELATIVE.search(value):
         paid_in = _month(relative.group("relative"), today)
     without_dates = _SEEN_ARRIVAL.sub(" ", _DATE_RE.sub(" ", value))
@@ -817,10 +837,16 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     months = [with_year.get(month.month, month) for _, month in tokens]
     asked = [m for m in months if paid_in is None or m != paid_in]
     contribution = asked[-1] if asked else None
-    if contribution is None:
-        relatives = _RELATIVE_MONTH.findall(without_dates)
-        if relatives:
-            contribution = _month(relatives[-1], today)
+    relatives = _RELATIVE_MONTH.findall(without_dates)
+    # "现在都7月了，上个月的钱": a month named relative to the month the resident says it is now.
+    now_told = [month for match, month in tokens if _NOW.search(without_dates, 0, match.start())]
+    told = _TODAY_TOLD.search(value)
+    now = now_told[-1] if now_told else (_month(told.group("month") + "月", today) if told else None)
+    # Only when no other month is named ("…8月的钱还没到，今天是8月20号": August is asked).
+    if relatives and now is not None and paid_in is None and all(m in now_told for m in asked):
+        contribution = _month(relatives[-1], date(now.year, now.month, 1))
+    if contribution is None and relatives:
+        contribution = _month(relatives[-1], today)
     if contribution is None and paid_in is not None:
         contribution, paid_in = paid_in, None  # "单位10月缴的医保": the month itself
     if paid_in is not None and contribution is not None and contribution > paid_in:
@@ -1108,6 +1134,23 @@ def asks_for_someone_elses_records(text: str) -> bool:
         return False
     if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS + _STRANGERS_RECORDS)):
         return True
+    # A stranger's own account looked into ("想看看我租客的医保个人账户里有没有钱").
+    # Not "别人的医保卡" used by someone: that is the rule on using another person's card.
+    if _LOOK_INTO.search(_NOT_LOOKUP.sub(" ", text)) and any(
+        f"{word}的{account}" in text
+        for word in _STRANGERS
+        if word not in ("别人", "他人")
+        for account in _ACCOUNTS + ("医保", "社保", "公积金")
+    ):
+        return True
+    # What an allowance pays a relative is its standard, not their record ("我老娘八十五了，高龄津贴一个月有多少钱").
+    if (
+        not stranger
+        and _ALLOWANCE_AMOUNT.search(text)
+        and not any(word in text for word in _ACCOUNTS)
+        and not _STRICT_LOOKUP.search(_NOT_LOOKUP.sub(" ", text))
+    ):
+        return False
     # When a relative's money arrives is the rule, not their record ("我妈让我查查她十二月的钱啥时候能进来").
     # In a story, a last sentence that is a question of its own is what is asked: the money the resident once
     # looked at is not ("…看看医保卡里有多少钱。我想问问，我这个在职的5月份的钱几号到？"); "几号能到？" is a follow-up.

@@ -179,7 +179,10 @@ _ENGLISH_CATEGORIES = {
 
 
 def _english_date(value: date) -> str:
-    return f"{value.day} {ENGLISH_MONTH_NAMES[value.month - 1]} {value.year}"
+    # The Chinese date too, for the resident to show at the counter.
+    return (
+        f"{value.day} {ENGLISH_MONTH_NAMES[value.month - 1]} {value.year} ({value.year}年{value.month}月{value.day}日)"
+    )
 
 
 def english_arrival_answer(cases: Sequence[ArrivalCase], agency: Agency) -> Message:

@@ -1,10 +1,11 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/`: v36's uncovered, colloquial and law sets, one author each, who never saw data/, knowledge/, tests/
-  or the other sets. Measured once, on the final code of the sixth 2026-12-07 round, never tuned on. Questions
-  that equal a training example or a question of another set were dropped before the first measurement.
-- `tuning1/` … `tuning37/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
-  tuning37 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
+- `heldout/` and `heldout2/`: v40's uncovered, colloquial and law sets and a second law set, one author each, who
+  never saw data/, knowledge/, tests/ or the other sets. Measured once, on the final code of the seventh 2026-12-07
+  round, never tuned on. Questions that equal a training example or a question of another set were dropped before
+  the first measurement.
+- `tuning1/` … `tuning44/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
+  tuning44 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
   knowledge terms were tuned on them, so they are regression checks, not estimates. tuning10 holds v9, tuning11
   v10's colloquial and law sets, tuning12 v11, tuning13 v12, tuning14 v14, tuning15 v16's uncovered-question and
   law sets, tuning16 v17, tuning17 v15, tuning18 v18's colloquial and law sets, tuning19 v19, tuning20 the held-out
@@ -16,7 +17,11 @@
   tuning31 v32 (the second round's held-out set, tuned on in the third), tuning32 v33 and tuning33 v33's second
   law set (the third round's held-out sets, tuned on in the fourth), tuning34 v34 and tuning35 v34's second law
   set (the fourth round's held-out sets, tuned on in the fifth), tuning36 v35 and tuning37 v35's second law set
-  (the fifth round's held-out sets, tuned on in the sixth).
+  (the fifth round's held-out sets, tuned on in the sixth), tuning38 v36 (the sixth round's held-out set), tuning39 v37
+  and tuning40 v37's second law set (written in the seventh round, measured once before it was tuned on; v36 and
+  v37 were both tuned on in the seventh), tuning41 and tuning42 v38 and its second law set, tuning43 and tuning44 v39
+  and its second law set (each written in the seventh round and measured once, on the code of that moment, before
+  it was tuned on).
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -37,12 +42,21 @@ REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
 # None where the folder has no such set (tuning11: no uncovered questions; tuning15: no colloquial ones; tuning18: no uncovered ones;
-# tuning33, tuning35 and tuning37: law questions only).
-# heldout (v36), measured once on the final code of the sixth 2026-12-07 round: 11/188 wrong-topic, 91.0% right
-# agency, 96.2% colloquial, 88.9% law (README, Measured). Floors just below.
-HELDOUT_FLOORS = (0.065, 0.90, 0.955, 0.88)
+# tuning33, tuning35, tuning37, tuning40, tuning42, tuning44 and heldout2: law questions only).
+# heldout (v40) and heldout2 (v40's second law set), measured once on the final code of the seventh 2026-12-07
+# round: 6/257 wrong-topic, 94.6% right agency, 97.9% colloquial, 83.7% and 83.3% law (README, Measured).
+# Floors just below.
+HELDOUT_FLOORS = (0.025, 0.94, 0.975, 0.83)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
+    "heldout2": (None, None, None, 0.83),
+    "tuning44": (None, None, None, 0.885),
+    "tuning43": (0.005, 0.995, 0.99, 0.84),
+    "tuning42": (None, None, None, 0.81),
+    "tuning41": (0.005, 0.975, 0.985, 0.87),
+    "tuning40": (None, None, None, 0.85),
+    "tuning39": (0.005, 0.985, 0.995, 0.88),
+    "tuning38": (0.03, 0.93, 0.99, 0.955),
     # 积分落户 is labelled 12345 in tuning8, tuning31 and heldout, 人社 in tuning32; it is routed to 人社, which runs it in Beijing.
     "tuning37": (None, None, None, 0.91),
     "tuning36": (0.015, 0.96, 0.97, 0.87),
@@ -111,7 +125,7 @@ def _failures(verdicts, limit=10):
 def test_the_held_out_sets_are_large_enough(scored):
     held_out = scored["heldout"]
     assert len(held_out["out_of_knowledge"]) >= 150 and len(held_out["colloquial"]) >= 150
-    assert len(held_out["law"]) >= 80
+    assert len(held_out["law"]) >= 80 and len(scored["heldout2"]["law"]) >= 80
     subjects = {item["subject"] for item in load_set("heldout", "out_of_knowledge")}
     assert len(subjects) >= 30
 

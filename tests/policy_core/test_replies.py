@@ -1230,8 +1230,61 @@ def test_an_answer_states_the_point_of_its_article_asked_about(service, text, to
         ),
         # A disabled worker's medical contributions are not a retiree's.
         ("四级伤残的工伤职工 医保还要交吗 按啥基数交", "medical_retirement_contribution", "cn_medical_retirement"),
+        # Seventh round: a local or neighbouring question next to a national fact.
+        ("社保卡升级成第三代卡有啥区别 必须换吗", "ss_card_and_medical_code", "cn_ss_card_and_medical_code"),
+        (
+            "我在天津交的社保 人在北京 失业金能在北京领吗 要转过来吗",
+            "pension_insurance_transfer",
+            "cn_pension_insurance",
+        ),
+        ("俺们两口子都在北京租房 能不能两个人都提租房公积金", "hf_withdraw_rent", "cn_hf_withdraw_rent"),
+        ("用公积金贷款买房，契税会有优惠吗", "hf_loan_conditions", "cn_hf_loan_conditions"),
+        ("失业金领完了还没找到工作，还有啥就业援助", "unemployment_benefit_stop", "cn_unemployment_benefit_stop"),
     ],
 )
 def test_a_neighbouring_fact_is_not_given_for_what_it_does_not_say(service, text, nlu_topic, not_given):
     reply, said = ask(service, text, nlu_topic)
     assert not any(fact_id.startswith(not_given) for fact_id in reply.fact_ids), said
+
+
+@pytest.mark.parametrize(
+    "text, nlu_topic, fact_id",
+    [
+        # "每个月多少是根据啥定的" asks what the pension depends on, not a figure.
+        ("养老金每个月多少是根据啥定的呀？我想知道跟哪些因素有关", "pension_composition", "cn_pension_composition"),
+        # "打到哪里啊？我该看哪张卡": where the money goes; a procedure is asked within one clause.
+        (
+            "我去年在外地看病垫了好几千，回来找单位办了手工报销，现在还在上班。财务说钱会打回来，可是打到哪里啊？我该看哪张卡？",
+            "account_reimbursement_payout",
+            "bj_account_payout_in_service",
+        ),
+        # "没多久就去世了" tells a story; it does not ask how long something takes.
+        (
+            "老公在物流公司上班，查出肝癌没多久就去世了，不是工伤。社保这边我们家属能领到啥钱？",
+            "pension_death_benefits",
+            "cn_pension_death_benefits",
+        ),
+        ("失业金的标准是多少 会不会比低保还低", "unemployment_benefit_amount", "cn_unemployment_benefit_amount"),
+    ],
+)
+def test_seventh_round_questions_get_their_fact(service, text, nlu_topic, fact_id):
+    reply, said = ask(service, text, nlu_topic)
+    assert reply.outcome == ANSWERED and fact_id in reply.fact_ids, said
+
+
+def test_english_aspects_are_whole_words(service):
+    # "everywhere" does not ask where: the arrival rule answers the story.
+    reply, said = ask(
+        service,
+        "My company moved offices last month and boxes were everywhere. I'm an in-service employee in Beijing. "
+        "When should August's personal account money show up?",
+    )
+    # The date in Chinese too, for the resident to show at the counter.
+    assert reply.outcome == ANSWERED and "5 October 2026 (2026年10月5日)" in said, said
+    reply, said = ask(service, "How can I print my social insurance payment record in English for a visa application?")
+    assert reply.outcome != ANSWERED, said
+
+
+def test_english_flexible_employment_has_no_personal_account(service):
+    reply, said = ask(service, "I work freelance (flexible employment). Do I have a personal medical account?")
+    assert reply.outcome == ANSWERED and "bj_account_eligibility_flexible" in reply.fact_ids, said

@@ -421,6 +421,24 @@ def test_a_parent_said_to_have_retired_is_the_second_person():
         ("我们公司从来不跟员工说社保交了多少 公司是不是应该每年公布一下", False),
         ("公司一年交了多少社保 员工有没有权利知道 公司要不要公开", False),
         ("我想看看医保账户里有没有钱，结果空空的，问了室友他也不知道，7月份那笔钱得等到什么时候", False),
+        ("帮我查一下我小叔子的医保个人账户明细", True),
+        ("我对象的前任在哪上班交医保，能查到不", True),
+        ("我是房东，想看看我租客的医保个人账户里有没有钱", True),
+        ("我是小区物业的，想核实一下业主孙某的医保存折余额", True),
+        ("我想核实一下我的医保存折余额对不对", False),
+        # What the resident looked up themselves, and a friend who only told them something.
+        ("朋友说他医保存折里每月都有钱，我查了一下我的什么也没有，是不是出问题了？", False),
+        # An allowance's standard for a relative is the rule; a balance is their record.
+        ("我老娘今年八十五了，高龄津贴一个月有多少钱", False),
+        ("残疾人两项补贴是啥，我儿子是二级智力残疾，一个月能领多少", False),
+        ("我爸的伤残津贴卡里还有多少余额", True),
+        # Using another person's card is the rule on misuse, not a look-up of their records.
+        ("拿别人的医保卡冒名看病 被查到了罚多少", False),
+        # A shop downstairs is a place, not a neighbour.
+        (
+            "我家楼下新开了家面馆，扯远了，我去年刚退休，想问一下九月份医保存折的钱几号能到账，我好安排去银行打印流水。",
+            False,
+        ),
     ],
 )
 def test_someone_elses_records_in_more_wordings(text, declined):
@@ -439,3 +457,29 @@ def test_someone_elses_records_in_more_wordings(text, declined):
 )
 def test_work_told_as_the_past_tells_no_category(text, expected):
     assert categories_mentioned(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, contribution",
+    [
+        # A month named relative to the month the resident says it is now.
+        ("现在都7月了，我是上班的在职职工，上个月的医保钱多会儿到？", YearMonth(2026, 6)),
+        ("在职，现在是5月，上个月的医保钱什么时候到？", YearMonth(2026, 4)),
+        ("今天8月20号，我是退休的，这个月的个人账户钱啥时候进来？", YearMonth(2026, 8)),
+        # A month named outright is the one asked, whatever else the story says.
+        ("她说8月的钱到现在还没到，上个月刷卡发现钱不多，今天是8月20号，8月那个月的钱几号到？", YearMonth(2026, 8)),
+        ("这个月是7月，6月份的医保钱什么时候到", YearMonth(2026, 6)),
+    ],
+)
+def test_relative_months_count_from_the_month_the_resident_says_it_is(text, contribution):
+    assert months_mentioned(text, date(2026, 12, 7)).contribution == contribution
+
+
+def test_a_date_the_money_is_said_to_arrive_is_not_a_late_payment():
+    found = months_mentioned("在职，听说8月的医保钱得拖到11月5号才到，要等三个月这么久？", date(2026, 12, 7))
+    assert (found.contribution, found.paid_in, found.claimed_arrival) == (YearMonth(2026, 8), None, date(2026, 11, 5))
+
+
+def test_the_month_the_employer_actually_paid_in_is_the_payment_month():
+    found = months_mentioned("单位实际缴费是11月，但缴的是8月的费，我8月的个人账户钱按啥时候算", date(2026, 12, 7))
+    assert (found.contribution, found.paid_in) == (YearMonth(2026, 8), YearMonth(2026, 11))
