@@ -691,10 +691,10 @@ _MONTH_TOKEN = re.compile(
 _PAYMENT_TOLD = re.compile(r"交|缴|补")
 _NAMES_YEAR = re.compile(r"\s*(?:\d{4}|去年|今年|前年|明年)")
 _NOW = re.compile(
-    r"(?:(?:现在|这个月|这月|本月|今天|眼下|目前|如今)(?:都|已经|也)?(?:是|到了)?|这不(?:都)?到|眼看(?:就)?到|马上(?:就)?到)\s*$"
+    r"(?:(?:现在|这个月|这月|本月|今天|今儿个|今儿|这会儿|眼下|目前|如今)(?:都|已经|也)?(?:是|到了)?|这不(?:都)?到|眼看(?:就)?到|马上(?:就)?到)\s*$"
 )
 # Today's date as the resident tells it ("今天8月20号，…这个月的钱"): the month "这个月", "上个月" count from.
-_TODAY_TOLD = re.compile(r"(?:今天|今儿|今日|现在)(?:是|都)?\s*(?P<month>\d{1,2})\s*月\s*\d{1,2}\s*[号日]")
+_TODAY_TOLD = re.compile(r"(?:今天|今儿个|今儿|今日|现在)(?:是|都)?\s*(?P<month>\d{1,2})\s*月\s*\d{1,2}\s*[号日]")
 _RELATIVE_MONTH = re.compile(r"上上个月|上上月|上个月|上月|这个月|本月|当月|这月|下个月|下月")
 # The employer paid a month's contribution later ("6月的医保费8月才交上").
 _PAID_LATE = re.compile(
@@ -811,14 +811,20 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     value = arabic_numerals(text)
     claimed = _claimed_date(value, today)
     paid_in = None
-    late = _PAID_LATE.search(value) or _PAID_IN.search(value)
-    if late:
-        paid_in = _month(next(m for m in late.groupdict().values() if m) + "月", today)
-    elif relative := _PAID_RELATIVE.search(value):
-        paid_in = _month(relative.group("relative"), today)
     without_dates = _SEEN_ARRIVAL.sub(" ", _DATE_RE.sub(" ", value))
     tokens = [(match, _month(match.group(0), today)) for match in _MONTH_TOKEN.finditer(without_dates)]
     tokens = [(match, month) for match, month in tokens if month]
+    # "现在都7月了，上个月的钱": months named relative to the month the resident says it is now count from it.
+    now_told = [month for match, month in tokens if _NOW.search(without_dates, 0, match.start())]
+    told = _TODAY_TOLD.search(value)
+    now = now_told[-1] if now_told else (_month(told.group("month") + "月", today) if told else None)
+    anchor = date(now.year, now.month, 1) if now is not None else today
+    late = _PAID_LATE.search(value) or _PAID_IN.search(value)
+    relative = None
+    if late:
+        paid_in = _month(next(m for m in late.groupdict().values() if m) + "月", today)
+    elif relative := _PAID_RELATIVE.search(value):
+        paid_in = _month(relative.group("relative"), anchor)
     if len(tokens) > 1:
         # "一月那份…二月份几号之前到": a month followed by "几号" is when it arrives, not whose money it is.
         # A person's own month is not ("我在职问2月的；我爸退休了，他4月的几号到").
@@ -837,14 +843,12 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     months = [with_year.get(month.month, month) for _, month in tokens]
     asked = [m for m in months if paid_in is None or m != paid_in]
     contribution = asked[-1] if asked else None
-    relatives = _RELATIVE_MONTH.findall(without_dates)
-    # "现在都7月了，上个月的钱": a month named relative to the month the resident says it is now.
-    now_told = [month for match, month in tokens if _NOW.search(without_dates, 0, match.start())]
-    told = _TODAY_TOLD.search(value)
-    now = now_told[-1] if now_told else (_month(told.group("month") + "月", today) if told else None)
+    # The relative month that tells the payment ("这个月才补交") is not the one asked about.
+    unpaid_text = value[: relative.start()] + value[relative.end() :] if relative else value
+    relatives = _RELATIVE_MONTH.findall(_SEEN_ARRIVAL.sub(" ", _DATE_RE.sub(" ", unpaid_text)))
     # Only when no other month is named ("…8月的钱还没到，今天是8月20号": August is asked).
-    if relatives and now is not None and paid_in is None and all(m in now_told for m in asked):
-        contribution = _month(relatives[-1], date(now.year, now.month, 1))
+    if relatives and now is not None and all(m in now_told for m in asked):
+        contribution = _month(relatives[-1], anchor)
     if contribution is None and relatives:
         contribution = _month(relatives[-1], today)
     if contribution is None and paid_in is not None:

@@ -1,11 +1,11 @@
 """The independent question sets through the trained NLU model and the policy core, as on the action server.
 
-- `heldout/` and `heldout2/`: v40's uncovered, colloquial and law sets and a second law set, one author each, who
+- `heldout/` and `heldout2/`: v41's uncovered, colloquial and law sets and a second law set, one author each, who
   never saw data/, knowledge/, tests/ or the other sets. Measured once, on the final code of the seventh 2026-12-07
   round, never tuned on. Questions that equal a training example or a question of another set were dropped before
   the first measurement.
-- `tuning1/` … `tuning44/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
-  tuning44 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
+- `tuning1/` … `tuning46/`: written the same way by other authors (tuning4 … tuning17, tuning20 and tuning23 …
+  tuning46 were earlier held-out sets, each measured before it was tuned on); the answerability thresholds and the
   knowledge terms were tuned on them, so they are regression checks, not estimates. tuning10 holds v9, tuning11
   v10's colloquial and law sets, tuning12 v11, tuning13 v12, tuning14 v14, tuning15 v16's uncovered-question and
   law sets, tuning16 v17, tuning17 v15, tuning18 v18's colloquial and law sets, tuning19 v19, tuning20 the held-out
@@ -20,8 +20,8 @@
   (the fifth round's held-out sets, tuned on in the sixth), tuning38 v36 (the sixth round's held-out set), tuning39 v37
   and tuning40 v37's second law set (written in the seventh round, measured once before it was tuned on; v36 and
   v37 were both tuned on in the seventh), tuning41 and tuning42 v38 and its second law set, tuning43 and tuning44 v39
-  and its second law set (each written in the seventh round and measured once, on the code of that moment, before
-  it was tuned on).
+  and its second law set, tuning45 and tuning46 v40 and its second law set (each written in the seventh round and
+  measured once, on the code of that moment, before it was tuned on).
 
 The issue's goals (no wrong-topic answer, ≥ 95% right agency, ≥ 97% colloquial, ≥ 95% law) are reported by
 `make bench` on `heldout/`. The floors below are the measured level minus a small margin, so that a change
@@ -42,14 +42,16 @@ REPORT = PROJECT_ROOT / "results" / "eval"
 SETS = ("out_of_knowledge", "colloquial", "law")
 # folder: (most wrong-topic answers, least right-agency rate, least colloquial pass rate, least law pass rate);
 # None where the folder has no such set (tuning11: no uncovered questions; tuning15: no colloquial ones; tuning18: no uncovered ones;
-# tuning33, tuning35, tuning37, tuning40, tuning42, tuning44 and heldout2: law questions only).
-# heldout (v40) and heldout2 (v40's second law set), measured once on the final code of the seventh 2026-12-07
-# round: 6/257 wrong-topic, 94.6% right agency, 97.9% colloquial, 83.7% and 83.3% law (README, Measured).
+# tuning33, tuning35, tuning37, tuning40, tuning42, tuning44, tuning46 and heldout2: law questions only).
+# heldout (v41) and heldout2 (v41's second law set), measured once on the final code of the seventh 2026-12-07
+# round: 4/229 wrong-topic, 95.2% right agency, 97.8% colloquial, 83.1% and 72.4% law (README, Measured).
 # Floors just below.
-HELDOUT_FLOORS = (0.025, 0.94, 0.975, 0.83)
+HELDOUT_FLOORS = (0.02, 0.945, 0.975, 0.825)
 FLOORS = {
     "heldout": HELDOUT_FLOORS,
-    "heldout2": (None, None, None, 0.83),
+    "heldout2": (None, None, None, 0.72),
+    "tuning46": (None, None, None, 0.83),
+    "tuning45": (0.005, 0.97, 0.995, 0.855),
     "tuning44": (None, None, None, 0.885),
     "tuning43": (0.005, 0.995, 0.99, 0.84),
     "tuning42": (None, None, None, 0.81),

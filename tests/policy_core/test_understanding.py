@@ -469,10 +469,30 @@ def test_work_told_as_the_past_tells_no_category(text, expected):
         # A month named outright is the one asked, whatever else the story says.
         ("她说8月的钱到现在还没到，上个月刷卡发现钱不多，今天是8月20号，8月那个月的钱几号到？", YearMonth(2026, 8)),
         ("这个月是7月，6月份的医保钱什么时候到", YearMonth(2026, 6)),
+        ("俺是退休的老工人，今儿个是8月，上个月那点医保钱咋还没到哩", YearMonth(2026, 7)),
     ],
 )
 def test_relative_months_count_from_the_month_the_resident_says_it_is(text, contribution):
     assert months_mentioned(text, date(2026, 12, 7)).contribution == contribution
+
+
+@pytest.mark.parametrize(
+    "text, contribution, paid_in",
+    [
+        # The payment month told relative to the stated current month, before or after it.
+        ("现在是9月，公司说上上个月的社保这个月才补交上，那笔医保钱几号前到？", YearMonth(2026, 7), YearMonth(2026, 9)),
+        (
+            "我在职，单位把上个月的社保拖到这个月才交，现在是6月，那笔医保钱几号前到？",
+            YearMonth(2026, 5),
+            YearMonth(2026, 6),
+        ),
+        # Without a stated month, relative months count from today.
+        ("上个月单位补交了我7月的医保", YearMonth(2026, 7), YearMonth(2026, 11)),
+    ],
+)
+def test_a_late_payment_told_in_relative_months(text, contribution, paid_in):
+    found = months_mentioned(text, date(2026, 12, 7))
+    assert (found.contribution, found.paid_in) == (contribution, paid_in)
 
 
 def test_a_date_the_money_is_said_to_arrive_is_not_a_late_payment():
