@@ -571,7 +571,6 @@ _STRANGERS = (
     "我是她领导",
     "我是他领导",
 )
-_LOOK_INTO = re.compile(r"看看|看一下|看下|想知道|查")
 _ALLOWANCE_AMOUNT = re.compile(r"(?:补贴|津贴).{0,30}?(?:多少|标准|几百|几千)")
 _STRANGERS_AMOUNTS = (
     "有多少",
@@ -811,7 +810,7 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     value = arabic_numerals(text)
     claimed = _claimed_date(value, today)
     paid_in = None
-    without_dates = _SEEN_ARRIVAL.sub(" ", _DATE_RE.sub(" ", value))
+    without_dates = _without_dates(value)
     tokens = [(match, _month(match.group(0), today)) for match in _MONTH_TOKEN.finditer(without_dates)]
     tokens = [(match, month) for match, month in tokens if month]
     # "现在都7月了，上个月的钱": months named relative to the month the resident says it is now count from it.
@@ -845,7 +844,7 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
     contribution = asked[-1] if asked else None
     # The relative month that tells the payment ("这个月才补交") is not the one asked about.
     unpaid_text = value[: relative.start()] + value[relative.end() :] if relative else value
-    relatives = _RELATIVE_MONTH.findall(_SEEN_ARRIVAL.sub(" ", _DATE_RE.sub(" ", unpaid_text)))
+    relatives = _RELATIVE_MONTH.findall(_without_dates(unpaid_text))
     # Only when no other month is named ("…8月的钱还没到，今天是8月20号": August is asked).
     if relatives and now is not None and all(m in now_told for m in asked):
         contribution = _month(relatives[-1], anchor)
@@ -859,6 +858,11 @@ def months_mentioned(text: str, today: date) -> MonthsMentioned:
         paid_in = None  # "1月的钱1月才交" is not late
     several = tuple(dict.fromkeys(asked)) if paid_in is None and claimed is None and len(set(asked)) > 1 else ()
     return MonthsMentioned(contribution, paid_in, claimed, several)
+
+
+def _without_dates(text: str) -> str:
+    """The text without day dates and arrivals seen ("2月5号", "7月份的钱是9月初才进来的"): no month asked there."""
+    return _SEEN_ARRIVAL.sub(" ", _DATE_RE.sub(" ", text))
 
 
 def _month(text: str, today: date) -> Optional[YearMonth]:
@@ -1139,8 +1143,10 @@ def asks_for_someone_elses_records(text: str) -> bool:
     if stranger and (records or any(word in text for word in _STRANGERS_AMOUNTS + _STRANGERS_RECORDS)):
         return True
     # A stranger's own account looked into ("想看看我租客的医保个人账户里有没有钱").
-    # Not "别人的医保卡" used by someone: that is the rule on using another person's card.
-    if _LOOK_INTO.search(_NOT_LOOKUP.sub(" ", text)) and any(
+    # Not "别人的医保卡" used by someone: that is the rule on using another person's card. An amount ("多少") is no
+    # look-up here.
+    looked_into = _NOT_LOOKUP.sub(" ", text)
+    if any(word in looked_into for word in _LOOKUP if word != "多少") and any(
         f"{word}的{account}" in text
         for word in _STRANGERS
         if word not in ("别人", "他人")
